@@ -1,0 +1,7 @@
+"""``python -m cea`` is the ``cea`` command."""
+
+import sys
+
+from cea.cli import main
+
+sys.exit(main())

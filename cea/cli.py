@@ -1,0 +1,157 @@
+"""The ``cea`` command: parse arguments, call the Python API, report.
+
+Every analysis command takes ``[WORKBOOK] [--out DIR]`` (defaults
+``inputs/walkback.xlsx`` and ``outputs/``). An invalid workbook prints one line
+per problem and exits with status 2, writing nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import cea
+from cea import allocator, api
+from cea.engine import ModelError
+from cea.template import write_template
+from cea.workbook import WorkbookError
+
+DEFAULT_WORKBOOK = Path("inputs") / "walkback.xlsx"
+DEFAULT_OUT = Path("outputs")
+EXIT_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    handler: Callable[[argparse.Namespace], int]
+    takes_model: bool = True
+
+
+def _run(args: argparse.Namespace) -> int:
+    model = api.load(args.workbook)
+    base = api.base_case(model)
+    print(_header(model))
+    for perspective in model.settings.perspectives:
+        print(format_icer_table(base, perspective))
+    path = api.write_results(base, args.out)
+    print(f"\nResults written to {path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    model = api.load(args.workbook)
+    api.run(model)  # checks every transition matrix of the base case
+    s = model.settings
+    print(f"{args.workbook}: no problems found. {len(model.parameters)} parameters "
+          f"({len(model.free_parameters)} free), {len(model.states)} states, "
+          f"{len(model.strategies)} strategies, {s.n_cycles} cycles of "
+          f"{s.cycle_length:g} {s.cycle_unit}(s).")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        print(f"{path} exists; choose another name or pass --force to replace it",
+              file=sys.stderr)
+        return EXIT_INPUT
+    write_template(path)
+    print(f"Blank input workbook written to {path}")
+    return 0
+
+
+COMMANDS = (
+    Command("run", "run the base case and write the results workbook", _run),
+    Command("validate", "check a workbook without writing anything", _validate),
+    Command("template", "write a blank, documented input workbook", _template,
+            takes_model=False),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cea", description="Cost-effectiveness analysis with cohort Markov models.")
+    parser.add_argument("--version", action="version", version=f"cea {cea.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        if command.takes_model:
+            p.add_argument("workbook", nargs="?", type=Path, default=DEFAULT_WORKBOOK,
+                           help=f"input workbook (default {DEFAULT_WORKBOOK})")
+            p.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                           help=f"folder for results (default {DEFAULT_OUT}/)")
+        else:
+            p.add_argument("path", help="where to write the workbook (.xlsx)")
+            p.add_argument("--force", action="store_true", help="replace an existing file")
+        p.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cea`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    allocator.tune()
+    try:
+        return args.handler(args)
+    except WorkbookError as e:
+        print(f"{getattr(args, 'workbook', '')}: {len(e.problems)} problem(s) found; nothing "
+              "was written.", file=sys.stderr)
+        for line in e.problems:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_INPUT
+    except ModelError as e:
+        print(f"The model gives invalid numbers; nothing was written.\n  {e}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _header(model) -> str:
+    s = model.settings
+    return (f"{s.model_name}: {len(model.strategies)} strategies, horizon {s.horizon:g} "
+            f"{s.horizon_unit}(s) in {s.n_cycles} cycles; discount {s.discount_costs:.1%} "
+            f"costs, {s.discount_outcomes:.1%} outcomes; costs in {s.currency} {s.price_year}.")
+
+
+def format_icer_table(base, perspective: str) -> str:
+    """The ICER table of one perspective as aligned text for the terminal."""
+    s = base.spec.settings
+    table = base.icer_table(perspective)
+    money = f"{s.currency} {s.price_year}"
+    shown = pd.DataFrame({
+        "strategy": table["strategy"],
+        f"cost ({money})": table["cost"].map(lambda v: f"{v:,.2f}"),
+        "QALYs": table["qaly"].map(lambda v: f"{v:.4f}"),
+        "inc. cost": table["inc_cost"].map(_blank(lambda v: f"{v:,.2f}")),
+        "inc. QALYs": table["inc_qaly"].map(_blank(lambda v: f"{v:.4f}")),
+        "ICER (per QALY)": [_icer_text(st, v, c) for st, v, c in
+                            zip(table["status"], table["icer"], table["comparator"])],
+    })
+    for wtp in s.wtp:
+        shown[f"NMB @ {wtp:,.0f}"] = table[f"nmb_{wtp:g}"].map(lambda v: f"{v:,.0f}")
+    cats = ", ".join(s.perspectives[perspective])
+    return (f"\n{perspective} perspective (costs: {cats}; discounted)\n"
+            + shown.to_string(index=False))
+
+
+def _blank(fmt):
+    return lambda v: "" if pd.isna(v) else fmt(v)
+
+
+def _icer_text(status: str, icer: float, comparator: str) -> str:
+    if status == "dominated":
+        return "dominated"
+    if status == "extended_dominated":
+        return "extendedly dominated"
+    if not comparator:
+        return "reference"
+    return f"{icer:,.0f} vs {comparator}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,603 @@
+"""PSA distributions for model parameters, parsed from text like ``beta(mean=0.4, se=0.05)``.
+
+The text is untrusted: it is only parsed with ``ast.parse(text, mode="eval")`` and checked node
+by node, never evaluated. Each distribution is a small class registered in
+:data:`DISTRIBUTIONS` whose docstring gives its inputs and fitting formulas (used for the docs).
+Dirichlet components need their group's total: see :class:`Dirichlet`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "Distribution",
+    "DistributionError",
+    "dirichlet_groups",
+    "parse_distribution",
+    "sample_dirichlet",
+]
+
+_MAX_TEXT = 500  # longest cell text accepted, so pathological input never reaches the parser
+_EXAMPLE = "beta(mean=0.4, se=0.05)"
+_SYMBOLS = {"alpha": "α", "beta": "β", "mu": "μ", "sigma": "σ"}
+
+
+class DistributionError(ValueError):
+    """Invalid distribution text or inputs.
+
+    The message says what was found and what is allowed. It has no location: the caller adds
+    the sheet and cell.
+    """
+
+
+class Keywords(NamedTuple):
+    """One accepted set of keywords: ``required`` names and ``optional`` (name, default) pairs."""
+
+    required: tuple[str, ...]
+    optional: tuple[tuple[str, float], ...] = ()
+
+    def names(self) -> set[str]:
+        """All keyword names of this set."""
+        return set(self.required) | {k for k, _ in self.optional}
+
+    def form(self, name: str) -> str:
+        """Usage text such as ``beta(mean=…, se=…)``."""
+        parts = [f"{k}=…" for k in self.required] + [f"[{k}={d:g}]" for k, d in self.optional]
+        return f"{name}({', '.join(parts)})"
+
+
+_REGISTRY: dict[str, type[Distribution]] = {}
+DISTRIBUTIONS: Mapping[str, type[Distribution]] = MappingProxyType(_REGISTRY)
+"""Distribution classes by the name written in workbook cells."""
+
+
+def _register(cls: type[Distribution]) -> type[Distribution]:
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _fail(name: str, message: str) -> DistributionError:
+    return DistributionError(f"{name}: {message}")
+
+
+@dataclass(frozen=True)
+class Distribution(ABC):
+    """A PSA distribution fitted from the keyword inputs written in a workbook cell.
+
+    Parameters
+    ----------
+    inputs : Mapping[str, float]
+        The keywords as written, e.g. ``{"mean": 0.4, "se": 0.05}``.
+
+    Raises
+    ------
+    DistributionError
+        If the keywords are not exactly one accepted set or a value is out of range.
+    """
+
+    inputs: Mapping[str, float] = field(default_factory=dict)
+
+    name: ClassVar[str]
+    signatures: ClassVar[tuple[Keywords, ...]]
+    aliases: ClassVar[Mapping[str, str]] = MappingProxyType({})  # synonym -> keyword
+    positive: ClassVar[tuple[str, ...]] = ()  # keywords that must be > 0 when given
+    ordered: ClassVar[tuple[tuple[str, str], ...]] = ()  # (a, b): a < b when both given
+    name_keywords: ClassVar[tuple[str, ...]] = ()  # keywords whose value is a bare identifier
+    is_fixed: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        values = {}
+        for key, value in dict(self.inputs).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise _fail(self.name, f"{key} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise _fail(self.name, f"{key} must be a finite number, got {value}")
+            values[key] = float(value)
+        object.__setattr__(self, "inputs", MappingProxyType(values))
+        self._check(self._params)
+        if self._ready():
+            self._check_fit()
+
+    def __hash__(self) -> int:
+        values = (getattr(self, f.name) for f in fields(self))
+        return hash((type(self), *(tuple(v.items()) if isinstance(v, Mapping) else v
+                                   for v in values)))
+
+    @cached_property
+    def _params(self) -> dict[str, float]:
+        """Canonical inputs: synonyms renamed, optional defaults filled in."""
+        given: dict[str, float] = {}
+        for key, value in self.inputs.items():
+            canonical = self.aliases.get(key, key)
+            if canonical in given:
+                raise _fail(self.name, f"{key} is a synonym of {canonical}; give only one")
+            given[canonical] = value
+        return {**dict(self._match(set(given)).optional), **given}
+
+    def _match(self, given: set[str]) -> Keywords:
+        """Return the keyword set matching ``given``; raise saying what is wrong."""
+        forms = " or ".join(s.form(self.name) for s in self.signatures)
+        unknown = sorted(given - set().union(*(s.names() for s in self.signatures)))
+        if unknown:
+            raise _fail(self.name, f"unknown keyword {unknown[0]!r}; use {forms}")
+        candidates = [s for s in self.signatures if given <= s.names()]
+        if not candidates:
+            raise _fail(self.name, f"cannot mix keywords {', '.join(sorted(given))}; "
+                                   f"use exactly one of {forms}")
+        complete = [s for s in candidates if set(s.required) <= given]
+        if not complete:
+            missing = [k for k in candidates[0].required if k not in given]
+            raise _fail(self.name, f"missing keyword {', '.join(missing)}; use {forms}")
+        return complete[0]
+
+    def _check(self, p: dict[str, float]) -> None:
+        """Validate canonical inputs ``p``; subclasses extend this. Raises DistributionError."""
+        for key in self.positive:
+            if key in p and p[key] <= 0:
+                raise _fail(self.name, f"{key} must be > 0, got {p[key]:g}")
+        for a, b in self.ordered:
+            if a in p and b in p and not p[a] < p[b]:
+                raise _fail(self.name, f"{a} {p[a]:g} must be below {b} {p[b]:g}")
+
+    def _ready(self) -> bool:
+        """Whether the distribution can be fitted now (not for fixed, unresolved dirichlet)."""
+        return not self.is_fixed
+
+    def _check_fit(self) -> None:
+        """Reject inputs so extreme that the fit has no finite mean and positive finite SD."""
+        given = ", ".join(f"{k}={v:.12g}" for k, v in self.inputs.items())
+        try:
+            with np.errstate(all="ignore"):
+                mean, sd = self.mean, self.sd
+        except ArithmeticError as exc:  # ZeroDivisionError, OverflowError
+            raise _fail(self.name, f"inputs {given} are too extreme to fit") from exc
+        if not (math.isfinite(mean) and 0 < sd < math.inf):
+            raise _fail(self.name, f"inputs {given} are too extreme to fit "
+                                   f"(mean {mean:g}, SD {sd:g})")
+
+    @abstractmethod
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        """Return the fitted parameters by name and the frozen ``scipy.stats`` distribution."""
+
+    @cached_property
+    def _fitted(self) -> tuple[dict[str, float], Any]:
+        return self._fit(self._params)
+
+    @property
+    def fitted(self) -> dict[str, float]:
+        """Fitted parameters, e.g. ``{"alpha": 38.0, "beta": 57.0}`` for a beta."""
+        return dict(self._fitted[0])
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF, vectorised: uniforms strictly inside (0, 1) to draws of the same shape."""
+        u = np.asarray(u, dtype=float)
+        if not np.all((u > 0) & (u < 1)):
+            raise _fail(self.name, "ppf needs uniforms strictly between 0 and 1")
+        return np.asarray(self._fitted[1].ppf(u), dtype=float)
+
+    @property
+    def mean(self) -> float:
+        """Mean of the fitted distribution."""
+        return float(self._fitted[1].mean())
+
+    @property
+    def sd(self) -> float:
+        """Standard deviation of the fitted distribution."""
+        return float(self._fitted[1].std())
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Lowest and highest value a draw can take, e.g. ``(0.0, 1.0)`` for a beta."""
+        low, high = self._fitted[1].support()
+        return float(low), float(high)
+
+    def describe(self) -> str:
+        """Human-readable text, e.g. ``beta(α=38, β=57): mean 0.4, SD 0.05``."""
+        args = ", ".join(f"{_SYMBOLS.get(k, k)}={v:.4g}" for k, v in self._fitted[0].items())
+        return f"{self.name}({args}): mean {self.mean:.4g}, SD {self.sd:.4g}"
+
+
+@_register
+class Beta(Distribution):
+    """Beta, for probabilities and utilities in (0, 1).
+
+    Inputs, exactly one set:
+
+    * ``mean, se`` with ``0 < mean < 1`` and ``0 < se**2 < mean*(1 - mean)``. Method of
+      moments: ``k = mean*(1 - mean)/se**2 - 1``, ``alpha = mean*k``, ``beta = (1 - mean)*k``.
+    * ``events, total`` with ``0 < events < total``: ``alpha = events``,
+      ``beta = total - events``.
+    """
+
+    name = "beta"
+    signatures = (Keywords(("mean", "se")), Keywords(("events", "total")))
+    positive = ("se", "total")
+
+    def _check(self, p: dict[str, float]) -> None:
+        super()._check(p)
+        if "events" in p:
+            if not 0 < p["events"] < p["total"]:
+                raise _fail(self.name, f"events must be between 1 and total-1 for a beta; "
+                                       f"got events {p['events']:g}, total {p['total']:g}")
+            return
+        mean, se = p["mean"], p["se"]
+        if not 0 < mean < 1:
+            raise _fail(self.name, f"mean {mean:g} must be strictly between 0 and 1")
+        limit = math.sqrt(mean * (1 - mean))
+        if se >= limit:
+            raise _fail(self.name, f"se {se:g} is too large for mean {mean:g}; se must be "
+                                   f"below sqrt(mean*(1-mean)) = {limit:.3f}")
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        if "events" in p:
+            a, b = p["events"], p["total"] - p["events"]
+        else:
+            k = p["mean"] * (1 - p["mean"]) / p["se"] ** 2 - 1
+            a, b = p["mean"] * k, (1 - p["mean"]) * k
+        return {"alpha": a, "beta": b}, stats.beta(a, b)
+
+
+@_register
+class Gamma(Distribution):
+    """Gamma, for costs and other positive quantities.
+
+    Inputs: ``mean, se`` with ``mean > 0``, ``se > 0``. Method of moments:
+    ``shape = mean**2/se**2``, ``scale = se**2/mean``.
+    """
+
+    name = "gamma"
+    signatures = (Keywords(("mean", "se")),)
+    positive = ("mean", "se")
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        shape, scale = p["mean"] ** 2 / p["se"] ** 2, p["se"] ** 2 / p["mean"]
+        return {"shape": shape, "scale": scale}, stats.gamma(shape, scale=scale)
+
+
+@_register
+class Lognormal(Distribution):
+    """Lognormal, for relative risks, hazard ratios and odds ratios.
+
+    Inputs, exactly one set:
+
+    * ``mean, se`` (natural scale) with ``mean > 0``, ``se > 0``. Method of moments:
+      ``sigma**2 = log(1 + se**2/mean**2)``, ``mu = log(mean) - sigma**2/2``.
+    * ``estimate, low, high[, level=0.95]``, a confidence interval with
+      ``0 < low < estimate < high`` and ``0 < level < 1``: ``mu = log(estimate)`` (the
+      median), ``sigma = (log(high) - log(low))/(2*z)``, ``z = Phi^-1(1 - (1 - level)/2)``.
+    """
+
+    name = "lognormal"
+    signatures = (Keywords(("mean", "se")),
+                  Keywords(("estimate", "low", "high"), (("level", 0.95),)))
+    positive = ("mean", "se", "estimate", "low", "high")
+    ordered = (("low", "high"),)
+
+    def _check(self, p: dict[str, float]) -> None:
+        super()._check(p)
+        if "mean" in p:
+            return
+        est, low, high = p["estimate"], p["low"], p["high"]
+        if not low < est < high:
+            raise _fail(self.name, f"the interval [low, high] must contain the estimate; "
+                                   f"got estimate {est:g} outside [{low:g}, {high:g}]")
+        if not 0 < p["level"] < 1:
+            raise _fail(self.name, f"level {p['level']:g} must be between 0 and 1, e.g. 0.95")
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        if "mean" in p:
+            sigma = math.sqrt(math.log1p(p["se"] ** 2 / p["mean"] ** 2))
+            mu = math.log(p["mean"]) - sigma**2 / 2
+        else:
+            z = stats.norm.ppf(1 - (1 - p["level"]) / 2)
+            mu = math.log(p["estimate"])
+            sigma = (math.log(p["high"]) - math.log(p["low"])) / (2 * z)
+        return {"mu": mu, "sigma": sigma}, stats.lognorm(sigma, scale=math.exp(mu))
+
+
+@_register
+class Normal(Distribution):
+    """Normal, for unbounded quantities such as regression coefficients.
+
+    Inputs: ``mean, sd`` (``se`` accepted as a synonym of ``sd``) with ``sd > 0``, used as is.
+    """
+
+    name = "normal"
+    signatures = (Keywords(("mean", "sd")),)
+    aliases = MappingProxyType({"se": "sd"})
+    positive = ("sd",)
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        return {"mu": p["mean"], "sigma": p["sd"]}, stats.norm(p["mean"], p["sd"])
+
+
+@_register
+class TruncNormal(Distribution):
+    """Truncated normal.
+
+    Inputs: ``mean, sd`` of the untruncated normal (``se`` accepted for ``sd``; ``sd > 0``)
+    and at least one of ``lower``, ``upper`` (a missing bound is -inf or +inf), with
+    ``lower < upper``. Fitted as ``scipy.stats.truncnorm`` with ``a = (lower - mean)/sd``,
+    ``b = (upper - mean)/sd``, so the truncated mean and SD differ from the inputs.
+    """
+
+    name = "truncnormal"
+    signatures = (Keywords(("mean", "sd"), (("lower", -math.inf), ("upper", math.inf))),)
+    aliases = MappingProxyType({"se": "sd"})
+    positive = ("sd",)
+    ordered = (("lower", "upper"),)
+
+    def _check(self, p: dict[str, float]) -> None:
+        super()._check(p)
+        if math.isinf(p["lower"]) and math.isinf(p["upper"]):
+            raise _fail(self.name, "give at least one of lower, upper (or use normal)")
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        a, b = (p["lower"] - p["mean"]) / p["sd"], (p["upper"] - p["mean"]) / p["sd"]
+        fitted = {"mu": p["mean"], "sigma": p["sd"], "lower": p["lower"], "upper": p["upper"]}
+        return fitted, stats.truncnorm(a, b, loc=p["mean"], scale=p["sd"])
+
+
+@_register
+class Uniform(Distribution):
+    """Uniform on ``[low, high]``, ``low < high``.
+
+    Moments: ``mean = (low + high)/2``, ``sd = (high - low)/sqrt(12)``.
+    """
+
+    name = "uniform"
+    signatures = (Keywords(("low", "high")),)
+    ordered = (("low", "high"),)
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        return dict(p), stats.uniform(p["low"], p["high"] - p["low"])
+
+
+@_register
+class Triangular(Distribution):
+    """Triangular on ``[low, high]`` with peak at ``mode``; ``low <= mode <= high``, ``low < high``.
+
+    Moments: ``mean = (low + mode + high)/3``,
+    ``sd**2 = (low**2 + mode**2 + high**2 - low*mode - low*high - mode*high)/18``.
+    """
+
+    name = "triangular"
+    signatures = (Keywords(("low", "mode", "high")),)
+    ordered = (("low", "high"),)
+
+    def _check(self, p: dict[str, float]) -> None:
+        super()._check(p)
+        low, mode, high = p["low"], p["mode"], p["high"]
+        if not low <= mode <= high:
+            raise _fail(self.name, f"mode {mode:g} must lie in [low, high] = [{low:g}, {high:g}]")
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        width = p["high"] - p["low"]
+        frozen = stats.triang((p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
+        return {k: p[k] for k in ("low", "mode", "high")}, frozen
+
+
+@_register
+@dataclass(frozen=True)
+class Dirichlet(Distribution):
+    """Dirichlet component, for probabilities of a set of outcomes that sum to one.
+
+    Inputs: ``group``, a bare identifier naming the set (e.g. ``hiv_a``; kept in the ``group``
+    attribute, not in ``inputs``), and ``count > 0``, this component's count. With ``total``
+    the group's sum of counts, the marginal is ``Beta(count, total - count)``: mean
+    ``count/total``. ``ppf``, ``mean`` and ``sd`` need the total, so call
+    ``with_total(total)`` first; joint draws come from :func:`sample_dirichlet`, with
+    ``gamma.ppf(u, count)`` normalised per draw.
+    """
+
+    group: str = ""
+    total: float | None = None
+
+    name = "dirichlet"
+    signatures = (Keywords(("count",)),)
+    positive = ("count",)
+    name_keywords = ("group",)
+    __hash__ = Distribution.__hash__
+
+    def _check(self, p: dict[str, float]) -> None:
+        if not self.group.isidentifier():
+            raise _fail(self.name, f"group must be an identifier such as hiv_a, got "
+                                   f"{self.group!r}; use dirichlet(group=name, count=…)")
+        super()._check(p)
+        if self.total is not None and not p["count"] < self.total < math.inf:
+            raise _fail(self.name, f"group {self.group} total {self.total:g} must exceed count "
+                                   f"{p['count']:g}; a group needs at least two members")
+
+    def _ready(self) -> bool:
+        return self.total is not None
+
+    def with_total(self, total: float) -> Dirichlet:
+        """Return a copy resolved with the group's total count (the sum of its counts)."""
+        return replace(self, total=float(total))
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        if self.total is None:
+            raise _fail(self.name, f"group {self.group} is not resolved; its marginal needs the "
+                                   "group total (use with_total, or sample_dirichlet)")
+        a, b = p["count"], self.total - p["count"]
+        return {"alpha": a, "beta": b}, stats.beta(a, b)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """Always ``(0.0, 1.0)``, resolved or not."""
+        return 0.0, 1.0
+
+    def describe(self) -> str:
+        """Text such as ``dirichlet(group=g, count=350 of 1000): mean 0.35, SD 0.01508``."""
+        head = f"dirichlet(group={self.group}, count={self.inputs['count']:g}"
+        if self.total is None:
+            return head + "): group total not yet known"
+        return f"{head} of {self.total:g}): mean {self.mean:.4g}, SD {self.sd:.4g}"
+
+
+@_register
+class Fixed(Distribution):
+    """No uncertainty: the parameter keeps its base value in every PSA iteration.
+
+    Written ``fixed()``; a blank cell means the same. No inputs. ``is_fixed`` is True and
+    ``ppf``, ``mean`` and ``sd`` raise, as there is nothing to sample.
+    """
+
+    name = "fixed"
+    signatures = (Keywords(()),)
+    is_fixed = True
+
+    def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
+        raise _fail(self.name, "there is no distribution to sample; the base value is used")
+
+    def describe(self) -> str:
+        """``fixed(): no uncertainty, the base value is used``."""
+        return "fixed(): no uncertainty, the base value is used"
+
+
+def _number(func: str, key: str, node: ast.expr, source: str) -> float:
+    """Value of a numeric constant with an optional unary minus; raise for anything else."""
+    sign, inner = 1.0, node
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, inner = -1.0, node.operand
+    if not (isinstance(inner, ast.Constant) and type(inner.value) in (int, float)):
+        raise _fail(func, f"{key} must be a number, found {_show(node, source)}")
+    value = sign * inner.value
+    if not math.isfinite(value):
+        raise _fail(func, f"{key} must be a finite number, found {_show(node, source)}")
+    return value
+
+
+def _show(node: ast.AST, source: str) -> str:
+    """The source text of ``node``, shortened."""
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _call(source: str) -> ast.Call:
+    """Parse ``source`` as one call of a bare name; raise for anything else."""
+    if len(source) > _MAX_TEXT:
+        raise DistributionError(f"distribution text is too long ({len(source)} characters; "
+                                f"at most {_MAX_TEXT})")
+    try:
+        node = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise DistributionError(f"cannot read {source[:60]!r} as a distribution; "
+                                f"write it like {_EXAMPLE}") from exc
+    if not isinstance(node, ast.Call):
+        raise DistributionError(f"expected a distribution call like {_EXAMPLE}, "
+                                f"found {_show(node, source)}")
+    if not isinstance(node.func, ast.Name):
+        raise DistributionError(f"expected a distribution name such as beta, found "
+                                f"{_show(node.func, source)}; allowed: {', '.join(DISTRIBUTIONS)}")
+    return node
+
+
+def parse_distribution(text: str) -> Distribution:
+    """Parse workbook cell text such as ``beta(mean=0.4, se=0.05)``.
+
+    Parameters
+    ----------
+    text : str
+        A call of a name in :data:`DISTRIBUTIONS` with keyword arguments only, each a number
+        (optionally negative), except dirichlet's ``group``, a bare identifier. Blank text
+        means ``fixed()``.
+
+    Returns
+    -------
+    Distribution
+
+    Raises
+    ------
+    DistributionError
+        For anything else, saying what was found and what is allowed.
+    """
+    if not isinstance(text, str):
+        raise DistributionError(f"distribution must be text, got {type(text).__name__}")
+    source = text.strip()
+    if not source:
+        return Fixed()
+    node = _call(source)
+    func = node.func.id
+    cls = DISTRIBUTIONS.get(func)
+    if cls is None:
+        raise DistributionError(f"unknown distribution {func!r}; allowed: "
+                                f"{', '.join(DISTRIBUTIONS)}")
+    if node.args:
+        raise _fail(func, f"positional argument {_show(node.args[0], source)} is not allowed; "
+                          f"name every input, e.g. {_EXAMPLE}")
+    numbers: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for kw in node.keywords:
+        if kw.arg is None:
+            raise _fail(func, f"found {_show(kw.value, source)} after **; name every input")
+        if kw.arg in numbers or kw.arg in names:
+            raise _fail(func, f"keyword {kw.arg} is given twice")
+        if kw.arg not in cls.name_keywords:
+            numbers[kw.arg] = _number(func, kw.arg, kw.value, source)
+        elif isinstance(kw.value, ast.Name):
+            names[kw.arg] = kw.value.id
+        else:
+            raise _fail(func, f"{kw.arg} must be a bare name such as hiv_a, "
+                              f"found {_show(kw.value, source)}")
+    return cls(inputs=numbers, **names)
+
+
+def dirichlet_groups(dists: Mapping[str, Distribution]) -> dict[str, list[str]]:
+    """Group the Dirichlet parameters.
+
+    Parameters
+    ----------
+    dists : Mapping[str, Distribution]
+        Distributions by parameter name.
+
+    Returns
+    -------
+    dict[str, list[str]]
+        Group name to its parameter names, both in input order.
+    """
+    groups: dict[str, list[str]] = {}
+    for param, dist in dists.items():
+        if isinstance(dist, Dirichlet):
+            groups.setdefault(dist.group, []).append(param)
+    return groups
+
+
+def sample_dirichlet(counts: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Draw Dirichlet vectors from uniforms via normalised gamma inverse CDFs.
+
+    Parameters
+    ----------
+    counts : array_like, shape (k,)
+        Counts (concentrations) of the k components, all > 0.
+    u : array_like, shape (n, k)
+        Uniforms strictly inside (0, 1), one column per component.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, k)
+        ``g / g.sum(axis=1)`` with ``g = gamma.ppf(u, counts)``; every row sums to 1.
+    """
+    counts = np.asarray(counts, dtype=float)
+    u = np.asarray(u, dtype=float)
+    if counts.ndim != 1 or not np.all(np.isfinite(counts) & (counts > 0)):
+        raise DistributionError("dirichlet: counts must be a 1-D array of finite numbers > 0")
+    if u.ndim != 2 or u.shape[1] != counts.size:
+        raise DistributionError(f"dirichlet: u must have shape (n, {counts.size}), "
+                                f"got {u.shape}")
+    if not np.all((u > 0) & (u < 1)):
+        raise DistributionError("dirichlet: uniforms must be strictly between 0 and 1")
+    g = stats.gamma.ppf(u, counts)
+    return g / g.sum(axis=1, keepdims=True)

@@ -1,0 +1,1 @@
+"""Exports: the results workbook, figures and tables."""

@@ -1,0 +1,151 @@
+"""The input workbook's format, declared as data.
+
+One place says which sheets exist, which columns each has and what each
+setting accepts. The reader (:mod:`cea.workbook`) validates against it, the
+template writer (:mod:`cea.template`) writes it out with its documentation,
+and ``docs/workbook.md`` describes the same thing for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cea.spec import DISCOUNT_TIMING, TIME_UNITS, WITHIN_CYCLE
+
+
+@dataclass(frozen=True)
+class Column:
+    """A fixed column of a sheet."""
+
+    name: str
+    kind: str  # text | number | integer | expression | boolean | distribution
+    required: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    required: bool
+    doc: str
+    columns: tuple[Column, ...]
+    #: patterns of further columns, as documentation (the reader checks them)
+    extra: str = ""
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the ``settings`` sheet."""
+
+    key: str
+    kind: str  # text | number | integer | choice | numbers | perspectives | expression
+    required: bool
+    doc: str
+    default: object = None
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("model_name", "text", True, "Short name; results go to <model_name>_results.xlsx."),
+    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit.", low=0),
+    Setting("cycle_unit", "choice", True, "Unit of cycle_length.", choices=tuple(TIME_UNITS)),
+    Setting("horizon", "number", True, "Time horizon, in horizon_unit; a whole number of cycles.",
+            low=0),
+    Setting("horizon_unit", "choice", True, "Unit of horizon.", choices=tuple(TIME_UNITS)),
+    Setting("discount_costs", "number", True, "Annual discount rate for costs (0.05 = 5%).",
+            low=0, high=1),
+    Setting("discount_outcomes", "number", True,
+            "Annual discount rate for QALYs and life-years.", low=0, high=1),
+    Setting("discount_timing", "choice", False,
+            "When a cycle's rewards are discounted: start, middle or end of the cycle, or "
+            "time_point (each cohort count at its own time).", "time_point",
+            choices=DISCOUNT_TIMING),
+    Setting("within_cycle", "choice", False,
+            "Within-cycle correction: start, end, half_cycle, simpson or custom.", "half_cycle",
+            choices=WITHIN_CYCLE),
+    Setting("within_cycle_weight", "expression", False,
+            "With within_cycle = custom: weight of the start-of-cycle count, an expression of "
+            "cycle in [0, 1] (the end-of-cycle count gets 1 - weight)."),
+    Setting("perspectives", "perspectives", True,
+            "Each perspective and the cost categories it counts, e.g. "
+            "'healthcare = intervention, healthcare; societal = intervention, healthcare, "
+            "absenteeism'."),
+    Setting("currency", "text", True, "Currency of every cost, e.g. AUD."),
+    Setting("price_year", "integer", True, "Price year of every cost.", low=1900, high=2100),
+    Setting("wtp", "numbers", True,
+            "Willingness-to-pay threshold(s) per QALY, comma-separated.", low=0),
+    Setting("seed", "integer", False, "Random seed for the probabilistic analyses.", 12345,
+            low=0),
+    Setting("psa_draws", "integer", False, "Default number of PSA draws.", 1000, low=1,
+            high=10_000_000),
+    Setting("population", "number", False,
+            "People affected per year, for population value of information.", low=0),
+    Setting("decision_horizon", "number", False,
+            "Years over which the decision applies, for population value of information.",
+            low=0),
+)
+
+SETTING_BY_KEY = {s.key: s for s in SETTINGS}
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("settings", True, "One setting per row.", (
+        Column("setting", "text", True, "The setting's key (see the list)."),
+        Column("value", "text", True, "Its value."),
+        Column("description", "text", doc="Free text."),
+    )),
+    Sheet("parameters", True,
+          "One row per parameter. A value that is a number makes a free parameter (varied by "
+          "the analyses); an expression makes a derived parameter that follows its inputs.", (
+              Column("name", "text", True, "Identifier: letters, digits, underscore; prefixes "
+                     "p_ (probability), r_ (rate), c_ (cost), u_ (utility), hr_/rr_ (ratios) "
+                     "are checked against their ranges."),
+              Column("value", "expression", True, "Base value: a number or an expression."),
+              Column("unit", "text", doc="Unit, e.g. 'AUD 2024', 'per year', 'days'."),
+              Column("description", "text", doc="What it is."),
+              Column("source", "text", doc="Citation, or 'assumption'."),
+              Column("low", "number", doc="Low value for one-way sensitivity analysis."),
+              Column("high", "number", doc="High value for one-way sensitivity analysis."),
+              Column("distribution", "distribution",
+                     doc="PSA distribution, e.g. beta(mean=0.4, se=0.05); blank = fixed."),
+              Column("group", "text", doc="Parameter group for EVPPI and Sobol indices."),
+          )),
+    Sheet("states", True, "One row per health state.", (
+        Column("name", "text", True, "Identifier of the state."),
+        Column("description", "text", doc="What the state means."),
+        Column("initial", "number", True, "Share of the cohort starting here; they sum to 1."),
+        Column("utility", "expression", doc="Utility (QALY weight per year) while in the state."),
+        Column("dead", "boolean", doc="yes for death: absorbing, no life-years, no utility."),
+        Column("tunnel", "integer",
+               doc="Number of tunnel sub-states (time in state up to this many cycles)."),
+    ), extra="cost_<category>: cost per cycle in the state (expression); "
+              "outcome_<name>: any other count per cycle (e.g. days with pain)."),
+    Sheet("strategies", True, "One row per strategy compared; the first is the comparator.", (
+        Column("name", "text", True, "Strategy name; also a column header in transitions."),
+        Column("description", "text", doc="What the strategy is."),
+    ), extra="cost_<category>: one-off cost at time 0 (expression); "
+              "<parameter name>: that parameter's value under this strategy (blank = base)."),
+    Sheet("transitions", True,
+          "One row per possible transition; one probability column per strategy.", (
+              Column("from", "text", True, "State the cohort moves from."),
+              Column("to", "text", True, "State it moves to (the same state = staying)."),
+          ), extra="<strategy name>: per-cycle probability expression, or C for the remainder "
+                    "of the row."),
+    Sheet("transition_rewards", False, "One-off rewards on transitions (optional sheet).", (
+        Column("from", "text", True, "State left, or * for any other state (on entering)."),
+        Column("to", "text", True, "State entered."),
+        Column("reward", "text", True, "cost_<category>, qaly or outcome_<name>."),
+        Column("value", "expression", True, "Value per transition (cost, QALYs or count)."),
+        Column("description", "text", doc="What it stands for."),
+    )),
+    Sheet("tables", False, "Lookup tables for lookup() and interpolate() (optional sheet).", (
+        Column("table", "text", True, "Table name."),
+        Column("key", "number", True, "Key (e.g. age), increasing within a table."),
+    ), extra="<column name>: values of that column for the key."),
+)
+
+SHEET_BY_NAME = {s.name: s for s in SHEETS}
