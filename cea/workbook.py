@@ -80,8 +80,9 @@ def load_workbook(path: str | Path) -> ModelSpec:
 def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
     settings_raw = sheets.get("settings")
     tables = _read_tables(sheets.get("tables"), problems)
-    parameters = _read_parameters(sheets["parameters"], problems)
-    names = _Names({p.name: p for p in parameters}, tables)
+    parameters, broken = _read_parameters(sheets["parameters"], problems)
+    # a parameter whose own cell is wrong is still a known name: no cascade of errors
+    names = _Names({**dict.fromkeys(broken), **{p.name: p for p in parameters}}, tables)
     states = _read_states(sheets["states"], names, problems)
     categories = _categories(sheets)
     strategies = _read_strategies(sheets["strategies"], names, problems)
@@ -159,8 +160,9 @@ def _identifier(cell, problems: Problems, what: str, *, reserved: bool = True) -
     return value
 
 
-def _read_parameters(sheet: SheetData, problems: Problems) -> list[Parameter]:
-    parameters, seen = [], {}
+def _read_parameters(sheet: SheetData, problems: Problems):
+    """The valid parameters, and the names of those whose row has a problem."""
+    parameters, seen, broken = [], {}, set()
     for row in sheet.rows:
         name = _identifier(row.cell("name"), problems, "parameter name")
         if name is None:
@@ -171,11 +173,17 @@ def _read_parameters(sheet: SheetData, problems: Problems) -> list[Parameter]:
             continue
         seen[name] = row.cell("name").ref
         value_cell = row.cell("value")
+        if value_cell.value is None:
+            problems.add(value_cell.ref, f"value of '{name}' is empty; give a number or an "
+                                         "expression of other parameters")
+            broken.add(name)
+            continue
         try:
             expression = parse(value_cell.value)
         except ExpressionError as e:
             problems.add(value_cell.ref, f"value of '{name}' {value_cell.value!r} is not valid: "
                                          f"{e}")
+            broken.add(name)
             continue
         parameter = Parameter(
             name=name, expression=expression, unit=row.text("unit") or "",
@@ -186,8 +194,8 @@ def _read_parameters(sheet: SheetData, problems: Problems) -> list[Parameter]:
         )
         _check_parameter(parameter, row, problems)
         parameters.append(parameter)
-    _check_parameter_names(parameters, sheet, problems)
-    return parameters
+    _check_parameter_names(parameters, broken, problems)
+    return parameters, broken
 
 
 def _distribution(row, name: str, problems: Problems):
@@ -234,8 +242,8 @@ def _check_parameter(p: Parameter, row, problems: Problems) -> None:
                      "inside that range (e.g. beta for probabilities, gamma for costs)")
 
 
-def _check_parameter_names(parameters: list[Parameter], sheet, problems: Problems) -> None:
-    known = {p.name for p in parameters}
+def _check_parameter_names(parameters: list[Parameter], broken, problems: Problems) -> None:
+    known = {p.name for p in parameters} | broken
     for p in parameters:
         for name in sorted(p.expression.names - known - TIME_NAMES):
             problems.add(p.cell, f"value of '{p.name}' uses unknown name '{name}'"
