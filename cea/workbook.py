@@ -10,12 +10,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from cea.distributions import DistributionError, parse_distribution
+from cea.distributions import DistributionError, dirichlet_groups, parse_distribution
 from cea.expressions import RESERVED_NAMES, ExpressionError, Table, parse
 from cea.plan import derived_order
 from cea.safety import check_archive
@@ -195,7 +195,23 @@ def _read_parameters(sheet: SheetData, problems: Problems):
         _check_parameter(parameter, row, problems)
         parameters.append(parameter)
     _check_parameter_names(parameters, broken, problems)
-    return parameters, broken
+    return _resolve_dirichlet(parameters, problems), broken
+
+
+def _resolve_dirichlet(parameters: list[Parameter], problems: Problems) -> list[Parameter]:
+    """Give each Dirichlet component its group's total count (its marginal is then a beta)."""
+    groups = dirichlet_groups({p.name: p.distribution for p in parameters if p.distribution})
+    by_name = {p.name: p for p in parameters}
+    for group, names in groups.items():
+        total = sum(by_name[n].distribution.inputs["count"] for n in names)
+        if len(names) < 2:
+            problems.add(by_name[names[0]].cell.replace("!B", "!H"),
+                         f"dirichlet group '{group}' has one member; a group needs at least two")
+            continue
+        for n in names:
+            resolved = by_name[n].distribution.with_total(total)
+            by_name[n] = replace(by_name[n], distribution=resolved)
+    return [by_name[p.name] for p in parameters]
 
 
 def _distribution(row, name: str, problems: Problems):

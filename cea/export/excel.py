@@ -31,12 +31,30 @@ STATUS_WORDS = {"dominated": "dominated", "extended_dominated": "extendedly domi
 
 
 @dataclass
+class Chart:
+    """A native spreadsheet chart drawn from a block's columns.
+
+    ``kind`` is ``bar`` (horizontal bars, e.g. a tornado), ``column`` (vertical
+    bars), ``line`` or ``scatter``; ``x`` names the category (or x) column and
+    ``y`` the value columns.
+    """
+
+    kind: str
+    x: str
+    y: tuple[str, ...]
+    title: str
+    x_title: str = ""
+    y_title: str = ""
+
+
+@dataclass
 class Block:
-    """A titled table within a sheet."""
+    """A titled table within a sheet, optionally with a chart beside it."""
 
     title: str
     frame: pd.DataFrame
     note: str = ""
+    chart: Chart | None = None
 
 
 @dataclass
@@ -185,7 +203,10 @@ def _write_sheet(book, sheet: SheetSpec, currency: str) -> None:
             ws.cell(row=row, column=1).font = Font(italic=True)
             row += 1
         first_header = first_header or row
-        row = _write_frame(ws, block.frame, row, currency, widths) + 1
+        end = _write_frame(ws, block.frame, row, currency, widths)
+        if block.chart is not None and len(block.frame):
+            _add_chart(ws, block, row, end - 1)
+        row = end + 1
     for j, width in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = width
     if first_header and len(sheet.blocks) == 1:
@@ -213,6 +234,41 @@ def _write_frame(ws, frame: pd.DataFrame, row: int, currency: str, widths) -> in
             if isinstance(cell.value, str):
                 widths[j] = max(widths.get(j, 10), min(len(cell.value) + 2, 60))
     return row + 1
+
+
+def _add_chart(ws, block: Block, header_row: int, last_row: int) -> None:
+    """Draw ``block.chart`` from the cells just written (header at ``header_row``)."""
+    from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+
+    spec = block.chart
+    columns = list(block.frame.columns)
+    x_col = columns.index(spec.x) + 1
+    x_ref = Reference(ws, min_col=x_col, min_row=header_row + 1, max_row=last_row)
+    if spec.kind == "scatter":
+        chart = ScatterChart()
+        chart.style = 13
+        for name in spec.y:
+            col = columns.index(name) + 1
+            y_ref = Reference(ws, min_col=col, min_row=header_row + 1, max_row=last_row)
+            series = Series(y_ref, x_ref, title=name)
+            series.marker.symbol = "circle"
+            series.graphicalProperties.line.noFill = True
+            chart.series.append(series)
+    else:
+        chart = LineChart() if spec.kind == "line" else BarChart()
+        if spec.kind == "bar":
+            chart.type = "bar"
+            chart.overlap = 100
+        for name in spec.y:
+            col = columns.index(name) + 1
+            chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=last_row),
+                           titles_from_data=True)
+        chart.set_categories(x_ref)
+    chart.title = spec.title
+    chart.x_axis.title = spec.x_title
+    chart.y_axis.title = spec.y_title
+    chart.height, chart.width = 9, 16
+    ws.add_chart(chart, ws.cell(row=header_row, column=len(columns) + 2).coordinate)
 
 
 def _plain(value):
