@@ -138,12 +138,16 @@ def run(
 
     def work(start: int) -> int:
         stop = min(start + size, n_rows)
-        shared = plan.shared_names(params[start:stop])
+        rows = params[start:stop]
+        if len(rows) == 1:  # run a lone row as two: every sum then runs across rows
+            rows = np.repeat(rows, 2, axis=0)
+        shared = plan.shared_names(rows)
         for j, strategy in enumerate(plan.strategies):
-            result = _run_chunk(plan, strategy, shared, stop - start, start, trace)
-            values[start:stop, j] = result[0]
+            result = _run_chunk(plan, strategy, shared, len(rows), start, trace)
+            _check_finite(plan, strategy, result[0], start)
+            values[start:stop, j] = result[0][: stop - start]
             if traces is not None:
-                traces[start:stop, j] = result[1]
+                traces[start:stop, j] = result[1][: stop - start]
         return stop
 
     for start in range(0, n_rows, size):
@@ -193,8 +197,22 @@ def _run_chunk(plan: Plan, strategy: str, shared: dict, n_rows: int, offset: int
         values[column] += _rows(expression.evaluate(env.base, plan.tables), n_rows)
     declared = None
     if want_trace:
-        declared = np.einsum("tsr,sd->rtd", trace, plan.aggregate)
+        declared = np.stack([trace[:, plan.aggregate[:, d] > 0, :].sum(axis=1)
+                             for d in range(plan.aggregate.shape[1])], axis=2).transpose(1, 0, 2)
     return values.T, declared
+
+
+def _check_finite(plan: Plan, strategy: str, values: np.ndarray, offset: int) -> None:
+    """A reward that is nan or infinite (e.g. log of a negative cost input) is an error."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        r, m = np.argwhere(bad)[0]
+        raise ModelError(
+            f"strategy '{strategy}', parameter row {offset + r}: {plan.measures[m]} is "
+            f"{values[r, m]}; check the expressions that give it (states, strategies or "
+            "transition_rewards) for a logarithm of a negative number, 0/0 or a lookup "
+            "outside its table."
+        )
 
 
 def _rows(value, n_rows: int) -> np.ndarray:
@@ -240,7 +258,8 @@ def _check_range(plan, strategy, block, j, v, offset) -> None:
         return
     t, k, r = np.argwhere(~((v >= 0) & (v <= 1)))[0]
     value = v[t, k, r]
-    hint = " (a lookup outside its table gives nan)" if np.isnan(value) else ""
+    hint = (" (nan comes from e.g. a lookup outside its table, the log of a negative number "
+            "or 0/0)") if np.isnan(value) else ""
     _fail(plan, strategy, block, (t, k, r), offset, j, v.shape[0] == 1,
           f"probability {value:.6g} is not in [0, 1]{hint}")
 
@@ -287,13 +306,16 @@ def _cohort(plan: Plan, strategy: str, probs: np.ndarray, rewarded: np.ndarray, 
     edges = plan.edges[strategy]
     trace = np.empty((plan.n_cycles + 1, plan.n_expanded, n_rows))
     trace[0] = plan.initial[:, None]
-    into = np.ascontiguousarray(edges.incidence.T)
     src = edges.src
-    flow = np.empty((len(src), n_rows))
+    n_edges = len(src)
+    flow = np.zeros((n_edges + 1, n_rows))  # the last row stays 0: padding of `inflows`
     constant = probs.shape[0] == 1
+    inflows = edges.inflows
     for t in range(plan.n_cycles):
-        np.multiply(trace[t][src], probs[0 if constant else t], out=flow)
-        np.matmul(into, flow, out=trace[t + 1])
+        np.multiply(trace[t][src], probs[0 if constant else t], out=flow[:n_edges])
+        # each state's inflows summed along a middle axis: a fixed order per row, so a
+        # row's numbers never depend on the other rows of its chunk
+        np.sum(flow[inflows], axis=1, out=trace[t + 1])
     if not len(rewarded):
         return trace, None
     flows = trace[:-1][:, src[rewarded], :]
@@ -304,23 +326,24 @@ def _cohort(plan: Plan, strategy: str, probs: np.ndarray, rewarded: np.ndarray, 
 def _state_rewards(plan: Plan, env, trace: np.ndarray, values: np.ndarray) -> None:
     """Add state rewards (costs, QALYs, life-years, outcomes) to ``values`` (M, R) in place."""
     n_rows = trace.shape[2]
-    flat = trace.reshape(trace.shape[0], -1)
     sums = {}
     for weights in plan.weight_sets:
         # total weight on each time point, for rewards that do not change with time
         w = np.zeros(plan.n_cycles + 1)
         w[:-1] += weights.start
         w[1:] += weights.end
-        sums[weights.name] = (w @ flat).reshape(trace.shape[1:])
+        sums[weights.name] = (w[:, None, None] * trace).sum(axis=0)
     for reward in plan.state_rewards:
         value = _reward_matrix(plan, env, reward, n_rows)
         for weights, column in reward.targets:
+            # sums run over leading axes, across rows: a row's result never depends on
+            # which other rows share its chunk (bit for bit)
             if value.shape[0] == 1:
-                total = np.einsum("sr,sr->r", sums[weights.name], value[0])
+                total = (sums[weights.name] * value[0]).sum(axis=0)
             else:
                 occupancy = (weights.start[:, None, None] * trace[:-1]
                              + weights.end[:, None, None] * trace[1:])
-                total = np.einsum("tsr,tsr->r", occupancy, value)
+                total = (occupancy * value).sum(axis=(0, 1))
             values[column] += total * reward.scale
 
 
@@ -347,21 +370,24 @@ def _transition_rewards(plan: Plan, strategy: str, env, flows: np.ndarray, value
                 v = expression.evaluate(env.context(state), plan.tables)
                 v = _shape(v, plan.n_cycles, plan.tunnel_length[state.name], n_rows)
                 v = v[:, reward.sub_index[position], :]
+                weighted = discount[:, None] * flows[:, position, :]
                 if v.shape[0] == 1:
-                    values[column] += (discount @ flows[:, position, :]) * v[0]
+                    values[column] += weighted.sum(axis=0) * v[0]
                 else:
-                    values[column] += np.einsum("t,tr,tr->r", discount,
-                                                flows[:, position, :], v)
+                    values[column] += (weighted * v).sum(axis=0)
 
 
 def evaluate_expression(
-    spec: ModelSpec, expression: Expression, table: pd.DataFrame | None = None
+    spec: ModelSpec, expression: Expression, table: pd.DataFrame | None = None, *,
+    strategy: str | None = None,
 ) -> np.ndarray:
-    """Evaluate an expression over parameter rows (for reports); shape (rows, cycles or 1)."""
+    """Evaluate an expression of the model's names per parameter row and cycle.
+
+    For reports and calibration (e.g. a per-cycle event probability under one
+    strategy); shape (rows, cycles), or (rows, 1) if it does not change with time.
+    """
     plan = compile_plan(spec)
     params = _parameter_matrix(spec, table)
-    env = plan.environment(plan.strategies[0], plan.shared_names(params))
+    env = plan.environment(strategy or plan.strategies[0], plan.shared_names(params))
     value = _shape(expression.evaluate(env.base, plan.tables), plan.n_cycles, 1, len(params))
     return value[:, 0, :].T
-
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +30,19 @@ class Edges:
     dst: np.ndarray
     incidence: np.ndarray  # (n_edges, n_expanded): 1 where dst[e] == s
     absorbing: np.ndarray  # edges of dead states, probability 1
+
+    @cached_property
+    def inflows(self) -> np.ndarray:
+        """(n_expanded, max in-degree) edge numbers into each state, padded with n_edges."""
+        into: dict[int, list[int]] = {}
+        for e, d in enumerate(self.dst):
+            into.setdefault(int(d), []).append(e)
+        n_states = self.incidence.shape[1]
+        width = max(len(v) for v in into.values())
+        table = np.full((n_states, width), len(self.dst))
+        for d, edges in into.items():
+            table[d, :len(edges)] = edges
+        return table
 
 
 @dataclass
@@ -354,7 +368,7 @@ def discount_times(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         "start": (t - 1, t - 1, t - 1),
         "middle": (t - 0.5, t - 0.5, t - 0.5),
         "end": (t, t, t),
-        "time_point": (t - 1, t, t),
+        "time_point": (t - 1, t, t - 0.5),
     }[s.discount_timing]
     return tuple(x * dt for x in at)
 

@@ -1,0 +1,431 @@
+"""Tests for cea.engine: a published model, a slow reference implementation, invariances,
+checks of the transition matrices and transition rewards."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cea.engine import ModelError, run
+from cea.workbook import load_workbook
+from tests.conftest import ROOT, two_state_sheets
+
+
+def _build_script():
+    spec = importlib.util.spec_from_file_location("build_workbooks",
+                                                  ROOT / "scripts" / "build_workbooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def load(make_workbook):
+    """``load(sheets) -> ModelSpec``, through a written workbook."""
+    counter = iter(range(1000))
+
+    def build(sheets: dict):
+        return load_workbook(make_workbook(sheets, name=f"m{next(counter)}.xlsx"))
+
+    return build
+
+
+# =========================================================================== HIV model
+@pytest.fixture(params=["script", "shipped"])
+def hiv(request, load):
+    """The HIV model from scripts/build_workbooks.py and the shipped example workbook."""
+    if request.param == "script":
+        return load(_build_script().hiv_chancellor())
+    return load_workbook(ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx")
+
+
+def test_hiv_model_reproduces_briggs_example_2_5(hiv):
+    """Chancellor et al. 1997, as in Briggs, Claxton & Sculpher (2006) Example 2.5, reproduced
+    by heemod's tests/testthat/test_dmhee.R ("exactly match HIV model"); numbers from
+    ../shared VALIDATION.md §1: costs 44663.4535637 / 50601.6513312, life-years
+    7.9912066 / 8.9373889, ICER 6275.95560 per life-year gained."""
+    out = run(hiv)
+    assert out.strategies == ("monotherapy", "combination")
+    cost = out.cost(["medical", "drugs"])[0]
+    ly = out["ly"][0]
+    icer = (cost[1] - cost[0]) / (ly[1] - ly[0])
+    assert cost == pytest.approx([44663.4535637, 50601.6513312], rel=1e-6)
+    assert ly == pytest.approx([7.9912066, 8.9373889], rel=1e-6)
+    assert icer == pytest.approx(6275.95560, rel=1e-6)
+    # and to the published rounding (7 decimals: half a unit is 5e-8)
+    assert cost == pytest.approx([44663.4535637, 50601.6513312], abs=6e-8)
+    assert ly == pytest.approx([7.9912066, 8.9373889], abs=6e-8)
+    # life-years undiscounted (rate 0), utility 1 in A-C: QALYs are life-years
+    assert np.array_equal(out["ly"], out["ly_undiscounted"])
+    assert np.array_equal(out["qaly"], out["ly"])
+
+
+# =========================================================================== reference model
+# Four states: well, sick (a tunnel of 3), post (recovered), dead. Half-year cycles, 11 cycles
+# (odd, so Simpson's last-cycle rule is exercised too). "treat" overrides p_sick and has a
+# one-off drug cost; p_die grows with `cycle`; recovery from sick grows with `state_time`.
+STRATEGIES = ("none", "treat")
+BASE = {
+    "p_sick0": 0.10, "rr_trt": 0.6, "p_die0": 0.02, "p_recover0": 0.15, "p_die_sick": 0.08,
+    "p_relapse": 0.12, "c_well": 100.0, "c_sick": 1500.0, "c_post": 300.0, "c_event": 2000.0,
+    "c_relapse": 500.0, "c_trt": 800.0, "u_well": 0.85, "u_sick": 0.55, "u_post": 0.75,
+}
+N_CYCLES, CYCLE_YEARS, RATE_COSTS, RATE_OUTCOMES = 11, 0.5, 0.035, 0.015
+
+
+def reference_sheets(within_cycle: str, timing: str) -> dict:
+    parameters = [["name", "value"], *([k, v] for k, v in BASE.items())]
+    parameters += [["p_sick", "p_sick0"], ["p_die", "p_die0 * 1.15 ^ (cycle - 1)"]]
+    return {
+        "settings": [
+            ["setting", "value"],
+            ["model_name", "reference"], ["cycle_length", 6], ["cycle_unit", "month"],
+            ["horizon", 66], ["horizon_unit", "month"],
+            ["discount_costs", RATE_COSTS], ["discount_outcomes", RATE_OUTCOMES],
+            ["discount_timing", timing], ["within_cycle", within_cycle],
+            ["perspectives", "payer = care, event, drug"], ["currency", "AUD"],
+            ["price_year", 2024], ["wtp", 50000],
+        ],
+        "parameters": parameters,
+        "states": [
+            ["name", "initial", "utility", "cost_care", "outcome_sick_cycles", "dead", "tunnel"],
+            ["well", 1, "u_well", "c_well * (1 + 0.05 * year)", 0, "no", 1],
+            ["sick", 0, "u_sick", "c_sick * if_else(state_time == 1, 2, 1)", 1, "no", 3],
+            ["post", 0, "u_post", "c_post", 0, "no", 1],
+            ["dead", 0, 0, 0, 0, "yes", 1],
+        ],
+        "strategies": [["name", "description", "cost_drug", "p_sick"],
+                       ["none", "no treatment", None, None],
+                       ["treat", "treatment", "c_trt", "p_sick0 * rr_trt"]],
+        "transitions": [
+            ["from", "to", "none", "treat"],
+            ["well", "well", "C", "C"],
+            ["well", "sick", "p_sick", "p_sick"],
+            ["well", "dead", "p_die", "p_die"],
+            ["sick", "sick", "C", "C"],
+            ["sick", "post", "p_recover0 * state_time", "p_recover0 * state_time"],
+            ["sick", "dead", "p_die_sick", "p_die_sick"],
+            ["post", "post", "C", "C"],
+            ["post", "sick", "p_relapse", "p_relapse"],
+            ["post", "dead", "p_die", "p_die"],
+        ],
+        "transition_rewards": [
+            ["from", "to", "reward", "value"],
+            ["*", "sick", "cost_event", "c_event"],
+            ["*", "sick", "outcome_episodes", 1],
+            ["post", "sick", "cost_care", "c_relapse"],
+        ],
+    }
+
+
+def reference_table() -> pd.DataFrame:
+    """Five parameter rows: the base case and four rows varying every parameter."""
+    scale = np.array([1.0, 0.7, 1.15, 0.85, 1.1])
+    rows = {k: v * scale[np.arange(5) * (i + 1) % 5] for i, (k, v) in enumerate(BASE.items())}
+    return pd.DataFrame(rows)
+
+
+def _weights(method: str, t: int, n: int) -> tuple[float, float]:
+    """(alpha_t, beta_t) of docs/methods.md, written out per method."""
+    if method == "start":
+        return 1.0, 0.0
+    if method == "end":
+        return 0.0, 1.0
+    if method == "half_cycle" or (method == "simpson" and t == n and n % 2 == 1):
+        return 0.5, 0.5
+    assert method == "simpson"
+    return (1 / 3, 2 / 3) if t % 2 == 1 else (2 / 3, 1 / 3)
+
+
+def _times(timing: str, t: int) -> tuple[float, float, float]:
+    """Cycles elapsed at which cycle t's start count, end count and transitions count."""
+    return {"start": (t - 1, t - 1, t - 1), "middle": (t - 0.5, t - 0.5, t - 0.5),
+            "end": (t, t, t), "time_point": (t - 1, t, t - 0.5)}[timing]
+
+
+def reference_run(row: dict, strategy: str, method: str, timing: str):
+    """Slow, obvious reference: dense 6 x 6 matrices, loops over cycles and states.
+
+    Expanded states: 0 well, 1-3 sick[1..3] (state_time 1..3), 4 post, 5 dead.
+    Returns (measures dict, trace of shape (T + 1, 4) over well, sick, post, dead).
+    """
+    WELL, SICK, POST, DEAD = 0, (1, 2, 3), 4, 5
+    n, dt = N_CYCLES, CYCLE_YEARS
+    p_sick = row["p_sick0"] * (row["rr_trt"] if strategy == "treat" else 1.0)
+    m = np.zeros(6)
+    m[WELL] = 1.0
+    trace = [m.copy()]
+    totals = dict.fromkeys(["cost_care", "cost_event", "cost_drug", "qaly", "ly",
+                            "outcome_episodes", "outcome_sick_cycles"], 0.0)
+    undiscounted = dict.fromkeys(["cost_care", "cost_event", "cost_drug", "qaly", "ly"], 0.0)
+    for t in range(1, n + 1):
+        year = (t - 1) * dt
+        p_die = row["p_die0"] * 1.15 ** (t - 1)
+        P = np.zeros((6, 6))
+        P[WELL, SICK[0]] = p_sick
+        P[WELL, DEAD] = p_die
+        P[WELL, WELL] = 1 - p_sick - p_die
+        for k, s in enumerate(SICK, start=1):  # k = state_time
+            P[s, POST] = row["p_recover0"] * k
+            P[s, DEAD] = row["p_die_sick"]
+            P[s, SICK[min(k, 2)]] += 1 - P[s, POST] - P[s, DEAD]  # stay: k -> k + 1, 3 -> 3
+        P[POST, SICK[0]] = row["p_relapse"]
+        P[POST, DEAD] = p_die
+        P[POST, POST] = 1 - row["p_relapse"] - p_die
+        P[DEAD, DEAD] = 1.0
+        new = np.zeros(6)
+        for i in range(6):
+            for j in range(6):
+                new[j] += m[i] * P[i, j]
+        cost = [row["c_well"] * (1 + 0.05 * year), 2 * row["c_sick"], row["c_sick"],
+                row["c_sick"], row["c_post"], 0.0]
+        utility = [row["u_well"], row["u_sick"], row["u_sick"], row["u_sick"], row["u_post"], 0]
+        alive = [1, 1, 1, 1, 1, 0]
+        sick = [0, 1, 1, 1, 0, 0]
+        alpha, beta = _weights(method, t, n)
+        at_start, at_end, at_move = (x * dt for x in _times(timing, t))
+        for i in range(6):
+            for key, value, rate, scale in (("cost_care", cost[i], RATE_COSTS, 1.0),
+                                            ("qaly", utility[i], RATE_OUTCOMES, dt),
+                                            ("ly", alive[i], RATE_OUTCOMES, dt)):
+                totals[key] += scale * value * (alpha * m[i] * (1 + rate) ** -at_start
+                                                + beta * new[i] * (1 + rate) ** -at_end)
+                undiscounted[key] += scale * value * (alpha * m[i] + beta * new[i])
+            totals["outcome_sick_cycles"] += sick[i] * (alpha * m[i] + beta * new[i])
+        # transition rewards: entering sick from well or post (staying in sick is not entering)
+        for origin in (WELL, POST):
+            flow = m[origin] * P[origin, SICK[0]]
+            relapse = row["c_relapse"] if origin == POST else 0.0
+            totals["cost_event"] += flow * row["c_event"] * (1 + RATE_COSTS) ** -at_move
+            totals["cost_care"] += flow * relapse * (1 + RATE_COSTS) ** -at_move
+            undiscounted["cost_event"] += flow * row["c_event"]
+            undiscounted["cost_care"] += flow * relapse
+            totals["outcome_episodes"] += flow
+        m = new
+        trace.append(m.copy())
+    if strategy == "treat":  # one-off at time 0, undiscounted
+        totals["cost_drug"] += row["c_trt"]
+        undiscounted["cost_drug"] += row["c_trt"]
+    totals.update({f"{k}_undiscounted": v for k, v in undiscounted.items()})
+    dense = np.array(trace)
+    declared = np.column_stack([dense[:, 0], dense[:, 1:4].sum(axis=1), dense[:, 4], dense[:, 5]])
+    return totals, declared
+
+
+REFERENCE_CASES = [("half_cycle", "time_point"), ("simpson", "start"), ("end", "middle"),
+                   ("start", "end")]
+
+
+@pytest.mark.parametrize(("method", "timing"), REFERENCE_CASES)
+def test_engine_matches_reference_implementation(load, method, timing):
+    """Every measure and the trace, for five parameter rows and both strategies, equal the
+    slow reference above to 1e-12 relative."""
+    spec = load(reference_sheets(method, timing))
+    table = reference_table()
+    out = run(spec, table, trace=True)
+    assert out.states == ("well", "sick", "post", "dead")
+    assert set(out.measures) == {
+        "cost_care", "cost_event", "cost_drug", "qaly", "ly", "outcome_episodes",
+        "outcome_sick_cycles", "cost_care_undiscounted", "cost_event_undiscounted",
+        "cost_drug_undiscounted", "qaly_undiscounted", "ly_undiscounted"}
+    for r, row in enumerate(table.to_dict("records")):
+        for j, strategy in enumerate(STRATEGIES):
+            expected, trace = reference_run(row, strategy, method, timing)
+            for measure, value in expected.items():
+                assert out[measure][r, j] == pytest.approx(value, rel=1e-12), \
+                    (measure, r, strategy)
+            np.testing.assert_allclose(out.trace[r, j], trace, rtol=1e-12, atol=0)
+    # the override and the drug cost make the strategies differ in every row
+    assert (out["cost_drug"][:, 1] == table["c_trt"]).all()
+    assert (out["outcome_episodes"][:, 1] < out["outcome_episodes"][:, 0]).all()
+
+
+# =========================================================================== invariances
+@pytest.fixture
+def reference_spec(load):
+    return load(reference_sheets("half_cycle", "time_point"))
+
+
+def _varied_table(spec, n: int = 7, base_at: int = 3) -> pd.DataFrame:
+    """n rows; row ``base_at`` is the base case, the others vary every parameter."""
+    base = spec.base_table()
+    table = pd.concat([base] * n, ignore_index=True)
+    factors = np.linspace(0.85, 1.15, n - 1)
+    others = [i for i in range(n) if i != base_at]
+    for c, name in enumerate(table.columns):
+        table.loc[others, name] = base[name][0] * np.roll(factors, c)
+    return table
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3])
+def test_chunk_size_gives_bit_identical_results(reference_spec, chunk_size):
+    """docs/methods.md: "The same row gives the same numbers whichever table it sits in and
+    whatever the chunk size." """
+    table = _varied_table(reference_spec)
+    whole = run(reference_spec, table, trace=True)
+    chunked = run(reference_spec, table, trace=True, chunk_size=chunk_size)
+    assert np.array_equal(chunked.values, whole.values)
+    assert np.array_equal(chunked.trace, whole.trace)
+
+
+def test_base_case_row_is_bit_identical_inside_a_larger_table(reference_spec):
+    """The base case run alone equals the same row among other rows, exactly."""
+    alone = run(reference_spec, trace=True)
+    inside = run(reference_spec, _varied_table(reference_spec, base_at=3), trace=True)
+    assert np.array_equal(inside.values[3], alone.values[0])
+    assert np.array_equal(inside.trace[3], alone.trace[0])
+
+
+def test_progress_reports_every_chunk(reference_spec):
+    calls = []
+    run(reference_spec, _varied_table(reference_spec), chunk_size=3,
+        progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(3, 7), (6, 7), (7, 7)]
+
+
+def test_trace_is_a_distribution(reference_spec, hiv):
+    """Every trace row sums to 1 within 1e-12 and every occupancy is in [0, 1]."""
+    for spec, table in ((reference_spec, reference_table()), (hiv, None)):
+        trace = run(spec, table, trace=True).trace
+        assert trace.shape[2] == spec.settings.n_cycles + 1
+        np.testing.assert_allclose(trace.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+        assert trace.min() >= 0.0 and trace.max() <= 1.0
+
+
+# =========================================================================== invalid matrices
+def three_state_sheets(rows: list[list], parameters: list[list] = ()) -> dict:
+    """well -> sick -> dead with two strategies; ``rows`` are the transitions rows (from,
+    to, 'a', 'b'), starting at transitions!A2 (strategy 'a' in column C, 'b' in D)."""
+    sheets = two_state_sheets()
+    sheets["parameters"] = [["name", "value"], ["p_x", 0.5], *parameters]
+    sheets["states"] = [["name", "initial", "utility", "cost_care", "dead"],
+                        ["well", 1, 1, 1, "no"], ["sick", 0, 0.5, 2, "no"],
+                        ["dead", 0, 0, 0, "yes"]]
+    sheets["strategies"] = [["name"], ["a"], ["b"]]
+    sheets["transitions"] = [["from", "to", "a", "b"], *rows,
+                             ["sick", "sick", "C", "C"], ["sick", "dead", 0.2, 0.2]]
+    return sheets
+
+
+def test_row_not_summing_to_one_without_complement(load):
+    """0.9 + 0.3 = 1.2 out of 'well' under strategy 'b'; the error names the first cell of
+    that state's rows for the strategy (transitions!D2)."""
+    spec = load(three_state_sheets([["well", "well", 0.9, 0.9], ["well", "dead", 0.1, 0.3]]))
+    with pytest.raises(ModelError, match=r"transitions!D2: strategy 'b', from 'well' .*every "
+                       r"cycle, parameter row 0: probabilities out of this state sum to 1\.2;"):
+        run(spec)
+
+
+def test_negative_complement(load):
+    """0.7 + 0.5 with C: the complement would be -0.2; the error names the C cell."""
+    spec = load(three_state_sheets([["well", "well", "C", "C"], ["well", "sick", 0.7, 0.7],
+                                    ["well", "dead", 0.1, 0.5]]))
+    with pytest.raises(ModelError, match=r"transitions!D2: strategy 'b', from 'well' to 'well'"
+                       r", every cycle, parameter row 0: the complement C is negative \(-0\.2\)"):
+        run(spec)
+
+
+def test_probability_above_one_in_one_cycle_only(load):
+    """if_else(cycle == 3, 1.5, 0.1) is valid in cycles 1-2 and 4-10; the error says cycle 3."""
+    spec = load(three_state_sheets([["well", "well", "C", "C"],
+                                    ["well", "dead", 0.1, "if_else(cycle == 3, 1.5, 0.1)"]]))
+    with pytest.raises(ModelError, match=r"transitions!D3: strategy 'b', from 'well' to 'dead', "
+                       r"cycle 3, parameter row 0: probability 1\.5 is not in \[0, 1\]"):
+        run(spec)
+
+
+def test_nan_probability(load):
+    """log(p_x - 1) with p_x = 0.5 is log(-0.5) = nan, caught as not in [0, 1]."""
+    spec = load(three_state_sheets([["well", "well", "C", "C"],
+                                    ["well", "sick", "log(p_x - 1)", 0.1]]))
+    with pytest.raises(ModelError, match=r"transitions!C3: strategy 'a', from 'well' to 'sick', "
+                       r"every cycle, parameter row 0: probability nan is not in \[0, 1\]"):
+        run(spec)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 1, 2])
+def test_bad_value_in_one_parameter_row(load, chunk_size):
+    """Rows are numbered from 0 as in Outcomes and to_frame(): p_x = 1.5 in the third row of
+    three is 'parameter row 2', whichever chunk it falls in."""
+    spec = load(three_state_sheets([["well", "well", "C", "C"], ["well", "dead", "p_x", 0.1]]))
+    table = pd.DataFrame({"p_x": [0.1, 0.2, 1.5]})
+    with pytest.raises(ModelError, match=r"transitions!C3: strategy 'a', from 'well' to 'dead', "
+                       r"every cycle, parameter row 2: probability 1\.5 is not in \[0, 1\]"):
+        run(spec, table, chunk_size=chunk_size)
+
+
+def test_tunnel_substate_named_in_error(load):
+    """A probability out of range only in sub-state 3 of a tunnel names 'sick[3]'."""
+    sheets = three_state_sheets([["well", "well", "C", "C"], ["well", "sick", 0.1, 0.1]])
+    sheets["states"][2].append(3)
+    sheets["states"][0].append("tunnel")
+    sheets["transitions"][-1] = ["sick", "dead", "0.2 * state_time ^ 2", 0.2]
+    with pytest.raises(ModelError, match=r"strategy 'a', from 'sick\[3\]' to 'dead', every "
+                       r"cycle, parameter row 0: probability 1\.8 is not in \[0, 1\]"):
+        run(load(sheets))
+
+
+# =========================================================================== transition rewards
+def _rewards_sheets(rewards: list[list], rate_costs=0.0, rate_outcomes=0.0) -> dict:
+    """well -> sick -> dead, end counting and timing, 1-year cycles, 10 cycles."""
+    sheets = three_state_sheets([["well", "well", "C", "C"], ["well", "sick", 0.2, 0.2],
+                                 ["well", "dead", 0.05, 0.05]])
+    for row in sheets["settings"]:
+        if row[0] in ("discount_timing", "within_cycle"):
+            row[1] = "end"
+        if row[0] == "discount_costs":
+            row[1] = rate_costs
+        if row[0] == "discount_outcomes":
+            row[1] = rate_outcomes
+    sheets["transition_rewards"] = [["from", "to", "reward", "value"], *rewards]
+    return sheets
+
+
+def test_transition_rewards_on_entering_versus_from_one_state(load):
+    """'*' -> dead counts every death (well -> dead and sick -> dead), so its undiscounted
+    total is the share dead at the end, trace[T, dead]; 'sick' -> dead counts only deaths
+    from sick: sum_t m_{t-1}(sick) x 0.2; '*' -> sick never counts staying in sick."""
+    spec = load(_rewards_sheets([["*", "dead", "outcome_deaths", 1],
+                                 ["sick", "dead", "outcome_deaths_sick", 1],
+                                 ["*", "sick", "outcome_falls_ill", 1]]))
+    out = run(spec, trace=True)
+    trace = out.trace[0, 0]  # states well, sick, dead
+    assert out["outcome_deaths"][0, 0] == pytest.approx(trace[-1, 2], rel=1e-12)
+    assert out["outcome_deaths_sick"][0, 0] == pytest.approx(0.2 * trace[:-1, 1].sum(),
+                                                             rel=1e-12)
+    assert out["outcome_falls_ill"][0, 0] == pytest.approx(0.2 * trace[:-1, 0].sum(),
+                                                           rel=1e-12)
+    # deaths from well: 0.05 x sum_t q^{t-1}, q = 0.75 (closed form, 10 cycles)
+    from_well = out["outcome_deaths"][0, 0] - out["outcome_deaths_sick"][0, 0]
+    assert from_well == pytest.approx(0.05 * (1 - 0.75**10) / (1 - 0.75), rel=1e-12)
+
+
+def test_qaly_transition_reward_is_discounted_at_the_outcomes_rate(load):
+    """A one-off QALY loss of 0.3 on falling ill (well -> sick in cycle t: flow 0.2 x 0.75^{t-1},
+    end timing so discounted by (1 + r)^-t) uses the outcomes rate (3%), while a cost on the
+    same transition uses the costs rate (10%); neither is scaled by the cycle length. With
+    utility 0 everywhere but well (1), the state QALYs are sum_t 0.75^t (1.03)^-t (end
+    counting)."""
+    sheets = _rewards_sheets([["well", "sick", "qaly", -0.3], ["well", "sick", "cost_ill", 100]],
+                             rate_costs=0.10, rate_outcomes=0.03)
+    sheets["states"][2][2] = 0  # sick: utility 0
+    out = run(load(sheets))
+    q = 0.75
+
+    def flows(d):  # sum_t 0.2 q^{t-1} d^t
+        return 0.2 * d * (1 - (q * d) ** 10) / (1 - q * d)
+
+    def alive_in_well(d):  # sum_t (q d)^t
+        return q * d * (1 - (q * d) ** 10) / (1 - q * d)
+
+    d_o, d_c = 1 / 1.03, 1 / 1.10
+    assert out["qaly"][0, 0] == pytest.approx(alive_in_well(d_o) - 0.3 * flows(d_o), rel=1e-12)
+    assert out["qaly_undiscounted"][0, 0] == pytest.approx(alive_in_well(1) - 0.3 * flows(1),
+                                                           rel=1e-12)
+    assert out["cost_ill"][0, 0] == pytest.approx(100 * flows(d_c), rel=1e-12)
+    assert out["cost_ill_undiscounted"][0, 0] == pytest.approx(100 * flows(1), rel=1e-12)
+    # life-years are not touched by a QALY reward
+    assert out["ly"][0, 0] > out["qaly"][0, 0]
