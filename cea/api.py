@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from cea.analyses.deterministic import BaseCase, run_base_case
@@ -18,7 +19,7 @@ from cea.spec import ModelSpec
 from cea.workbook import WorkbookError, load_workbook
 
 __all__ = ["BaseCase", "ModelError", "ModelSpec", "Outcomes", "WorkbookError", "base_case",
-           "load", "results_path", "run", "write_results"]
+           "load", "results_path", "run", "write_figures", "write_results"]
 
 
 def load(path: str | Path) -> ModelSpec:
@@ -35,6 +36,21 @@ def results_path(model: ModelSpec, out_dir: str | Path) -> Path:
     return Path(out_dir) / f"{model.settings.model_name}_results.xlsx"
 
 
-def write_results(base: BaseCase, out_dir: str | Path = "outputs") -> Path:
-    """Write ``<out_dir>/<model_name>_results.xlsx`` (whole or not at all)."""
-    return _write_results(results_path(base.spec, out_dir), base)
+def write_results(base: BaseCase, out_dir: str | Path = "outputs",
+                  analyses: Sequence = ()) -> Path:
+    """Write ``<out_dir>/<model_name>_results.xlsx`` (whole or not at all).
+
+    ``analyses`` are further results with a ``to_sheets()`` method (one-way,
+    two-way, threshold, PSA, GSA, scenarios); their sheets follow the base case.
+    """
+    extra = [sheet for result in analyses for sheet in result.to_sheets()]
+    return _write_results(results_path(base.spec, out_dir), base, extra)
+
+
+def write_figures(model: ModelSpec, out_dir: str | Path = "outputs",
+                  analyses: Sequence = ()) -> list[Path]:
+    """Write each analysis' PNG figures under ``out_dir``; returns their paths."""
+    paths = []
+    for result in analyses:
+        paths += result.write_figures(out_dir, model.settings.model_name)
+    return paths

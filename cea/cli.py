@@ -32,17 +32,89 @@ class Command:
     help: str
     handler: Callable[[argparse.Namespace], int]
     takes_model: bool = True
+    options: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+def _dsa_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--outcome", default=None,
+                   help="what the tornado ranks by: inc_nmb (default), inc_cost, inc_qaly, icer")
+
+
+def _twoway_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("parameter1")
+    p.add_argument("parameter2")
+    p.add_argument("--points", type=int, default=11, help="grid points per axis (default 11)")
+
+
+def _threshold_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("parameter")
+    p.add_argument("--wtp", type=float, default=None,
+                   help="threshold per QALY (default: the workbook's)")
+
+
+def _report(model, base, analyses, out: Path) -> int:
+    """Write the results workbook (base case + analyses) and the figures; say where."""
+    path = api.write_results(base, out, analyses)
+    figures = api.write_figures(model, out, analyses)
+    print(f"\nResults written to {path}")
+    for figure in figures:
+        print(f"Figure written to {figure}")
+    return 0
+
+
+def _base(args: argparse.Namespace, *, show: bool = True):
+    model = api.load(args.workbook)
+    base = api.base_case(model)
+    if show:
+        print(_header(model))
+        for perspective in model.settings.perspectives:
+            print(format_icer_table(base, perspective))
+    return model, base
 
 
 def _run(args: argparse.Namespace) -> int:
-    model = api.load(args.workbook)
-    base = api.base_case(model)
+    model, base = _base(args)
+    return _report(model, base, [], args.out)
+
+
+def _dsa(args: argparse.Namespace) -> int:
+    from cea.analyses.dsa import one_way
+
+    model, base = _base(args, show=False)
+    result = one_way(model, outcome=args.outcome)
     print(_header(model))
-    for perspective in model.settings.perspectives:
-        print(format_icer_table(base, perspective))
-    path = api.write_results(base, args.out)
-    print(f"\nResults written to {path}")
-    return 0
+    tornado = result.tornado()
+    ranked = result.selection.describe(model.strategy_names[0])
+    print(f"\nOne-way analysis: {len(result.ranges)} parameters varied in "
+          f"{len(result.table)} rows; ranked by {ranked}")
+    print(tornado[["parameter", "low_value", "high_value", "outcome_low", "outcome_high",
+                   "swing"]].head(15).to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    return _report(model, base, [result], args.out)
+
+
+def _twoway(args: argparse.Namespace) -> int:
+    from cea.analyses.twoway import two_way
+
+    model, base = _base(args, show=False)
+    result = two_way(model, args.parameter1, args.parameter2, points=args.points)
+    print(_header(model))
+    print(f"\nTwo-way analysis of {args.parameter1} x {args.parameter2}: "
+          f"{args.points} x {args.points} grid")
+    print(result.grid(value="optimal").to_string())
+    return _report(model, base, [result], args.out)
+
+
+def _threshold(args: argparse.Namespace) -> int:
+    from cea.analyses.threshold import threshold
+
+    model, base = _base(args, show=False)
+    result = threshold(model, args.parameter, wtp=args.wtp)
+    print(_header(model))
+    print(f"\nThreshold analysis of {args.parameter}")
+    print(result.to_frame().to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
+    print("\nValue-based price (highest one-off cost that is cost-effective)")
+    print(result.prices.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return _report(model, base, [result], args.out)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -69,6 +141,11 @@ def _template(args: argparse.Namespace) -> int:
 
 COMMANDS = (
     Command("run", "run the base case and write the results workbook", _run),
+    Command("dsa", "one-way sensitivity analysis with tornado", _dsa, options=_dsa_options),
+    Command("twoway", "two-way sensitivity analysis over a grid", _twoway,
+            options=_twoway_options),
+    Command("threshold", "threshold analysis and value-based price", _threshold,
+            options=_threshold_options),
     Command("validate", "check a workbook without writing anything", _validate),
     Command("template", "write a blank, documented input workbook", _template,
             takes_model=False),
@@ -82,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
+        if command.options is not None:
+            command.options(p)
         if command.takes_model:
             p.add_argument("workbook", nargs="?", type=Path, default=DEFAULT_WORKBOOK,
                            help=f"input workbook (default {DEFAULT_WORKBOOK})")
@@ -108,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     except ModelError as e:
         print(f"The model gives invalid numbers; nothing was written.\n  {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except ValueError as e:  # an option that does not fit the model (e.g. unknown parameter)
+        print(f"cea {args.command}: {e}", file=sys.stderr)
         return EXIT_INPUT
 
 

@@ -63,10 +63,16 @@ class SheetSpec:
     blocks: list[Block] = field(default_factory=list)
 
 
+MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_cost",
+                  "change_at", "swing", "evpi", "evppi")
+
+
 def number_format(column: str, currency: str) -> str | None:
     """Excel number format for a result column, by its name."""
-    if column.startswith(("cost", "inc_cost", "nmb", "c_")) or column == "icer":
-        return '#,##0.00;-#,##0.00' if column != "icer" else '#,##0'
+    if column == "icer":
+        return "#,##0"
+    if column.startswith(MONEY_PREFIXES):
+        return "#,##0.00;-#,##0.00"
     if column in ("qaly", "inc_qaly", "ly", "qaly_undiscounted", "ly_undiscounted"):
         return "0.000"
     return None
@@ -77,8 +83,11 @@ def header_label(column: str, currency: str) -> str:
     if column == "icer":
         return f"ICER ({currency} per QALY)"
     if column.startswith("nmb_"):
-        return f"NMB at {float(column[4:]):,.0f} ({currency})"
-    if column.startswith(("cost", "inc_cost")):
+        try:
+            return f"NMB at {float(column[4:]):,.0f} ({currency})"
+        except ValueError:
+            return f"{column} ({currency})"
+    if column.startswith(("cost", "inc_cost", "inc_nmb")):
         return f"{column} ({currency})"
     return column
 
