@@ -46,6 +46,16 @@ def _twoway_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--points", type=int, default=11, help="grid points per axis (default 11)")
 
 
+def _gsa_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    p.add_argument("--n", type=int, default=1024,
+                   help="Sobol base sample size N, a power of two (default 1024)")
+    p.add_argument("--trajectories", type=int, default=20, help="Morris trajectories")
+    p.add_argument("--second-order", action="store_true", help="also second-order indices")
+    p.add_argument("--groups", action="store_true",
+                   help="indices per parameter group (the parameters sheet's group column)")
+
+
 def _threshold_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("parameter")
     p.add_argument("--wtp", type=float, default=None,
@@ -117,6 +127,21 @@ def _threshold(args: argparse.Namespace) -> int:
     return _report(model, base, [result], args.out)
 
 
+def _gsa(args: argparse.Namespace) -> int:
+    from cea.analyses import gsa
+
+    model, base = _base(args, show=False)
+    print(_header(model))
+    if args.method == "sobol":
+        result = gsa.sobol(model, n=args.n, second_order=args.second_order, groups=args.groups)
+        print(f"\nSobol indices, N = {args.n}: {len(result.design())} rows through the engine")
+    else:
+        result = gsa.morris(model, trajectories=args.trajectories, groups=args.groups)
+        print(f"\nMorris screening, {args.trajectories} trajectories")
+    print(result.summary().to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    return _report(model, base, [result], args.out)
+
+
 def _validate(args: argparse.Namespace) -> int:
     model = api.load(args.workbook)
     api.run(model)  # checks every transition matrix of the base case
@@ -146,6 +171,8 @@ COMMANDS = (
             options=_twoway_options),
     Command("threshold", "threshold analysis and value-based price", _threshold,
             options=_threshold_options),
+    Command("gsa", "global sensitivity analysis (Sobol or Morris) on the decision", _gsa,
+            options=_gsa_options),
     Command("validate", "check a workbook without writing anything", _validate),
     Command("template", "write a blank, documented input workbook", _template,
             takes_model=False),

@@ -45,6 +45,7 @@ class Chart:
     title: str
     x_title: str = ""
     y_title: str = ""
+    reverse: bool = False  # bar charts: first row at the top
 
 
 @dataclass
@@ -69,7 +70,7 @@ MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_
 
 def number_format(column: str, currency: str) -> str | None:
     """Excel number format for a result column, by its name."""
-    if column == "icer":
+    if column in ("icer", "wtp"):
         return "#,##0"
     if column.startswith(MONEY_PREFIXES):
         return "#,##0.00;-#,##0.00"
@@ -268,6 +269,8 @@ def _add_chart(ws, block: Block, header_row: int, last_row: int) -> None:
         if spec.kind == "bar":
             chart.type = "bar"
             chart.overlap = 100
+            if spec.reverse:
+                chart.x_axis.scaling.orientation = "maxMin"
         for name in spec.y:
             col = columns.index(name) + 1
             chart.add_data(Reference(ws, min_col=col, min_row=header_row, max_row=last_row),
