@@ -35,6 +35,12 @@ class Command:
     options: Callable[[argparse.ArgumentParser], None] | None = None
 
 
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenarios", default=None, metavar="NAMES",
+                   help="also run scenarios of the scenarios sheet: 'all' or names, "
+                        "comma-separated")
+
+
 def _dsa_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--outcome", default=None,
                    help="what the tornado ranks by: inc_nmb (default), inc_cost, inc_qaly, icer")
@@ -83,8 +89,48 @@ def _base(args: argparse.Namespace, *, show: bool = True):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from cea.calibration import trial_fit
+    from cea.scenarios import run_scenarios
+
     model, base = _base(args)
-    return _report(model, base, [], args.out)
+    analyses = []
+    fit = trial_fit(model)
+    if fit is not None:
+        analyses.append(fit)
+        print("\nTrial fit (model against published figures)")
+        print(fit.table[["target", "observed", "predicted", "difference", "fitted"]]
+              .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    if args.scenarios:
+        scenarios = run_scenarios(model, args.scenarios)
+        analyses.append(scenarios)
+        for scenario, result in scenarios.results[1:]:
+            print(f"\nScenario: {scenario.name} ({scenario.description})")
+            for perspective in model.settings.perspectives:
+                print(format_icer_table(result, perspective))
+    return _report(model, base, analyses, args.out)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from cea.calibration import calibrate, calibration_sheets, write_calibrated_copy
+    from cea.export.excel import write_sheets
+
+    model = api.load(args.workbook)
+    if not model.calibration:
+        print(f"{args.workbook}: no calibration sheet; nothing to fit", file=sys.stderr)
+        return EXIT_INPUT
+    result = calibrate(model, list(model.calibration))
+    print(f"Calibration of {', '.join(result.parameters['parameter'])}: {result.message}")
+    print(result.parameters.to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
+    print(result.fit[["target", "observed", "predicted", "difference", "fitted"]]
+          .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    name = model.settings.model_name
+    s = model.settings
+    report = write_sheets(args.out / f"{name}_calibration.xlsx", calibration_sheets(result),
+                          f"{s.currency} {s.price_year}")
+    copy = args.out / f"{name}_calibrated.xlsx"
+    write_calibrated_copy(args.workbook, result, copy)
+    print(f"\nFit written to {report}\nCalibrated workbook written to {copy}")
+    return 0 if result.success else 1
 
 
 def _dsa(args: argparse.Namespace) -> int:
@@ -165,7 +211,9 @@ def _template(args: argparse.Namespace) -> int:
 
 
 COMMANDS = (
-    Command("run", "run the base case and write the results workbook", _run),
+    Command("run", "run the base case and write the results workbook", _run,
+            options=_run_options),
+    Command("calibrate", "fit parameters to the calibration sheet's targets", _calibrate),
     Command("dsa", "one-way sensitivity analysis with tornado", _dsa, options=_dsa_options),
     Command("twoway", "two-way sensitivity analysis over a grid", _twoway,
             options=_twoway_options),
@@ -241,6 +289,9 @@ def format_icer_table(base, perspective: str) -> str:
         "ICER (per QALY)": [_icer_text(st, v, c) for st, v, c in
                             zip(table["status"], table["icer"], table["comparator"])],
     })
+    pair = base.pairwise(perspective)
+    verdicts = dict(zip(pair["strategy"], pair["verdict"]))
+    shown[f"vs {pair['reference'][0]}"] = [verdicts[x] for x in table["strategy"]]
     for wtp in s.wtp:
         shown[f"NMB @ {wtp:,.0f}"] = table[f"nmb_{wtp:g}"].map(lambda v: f"{v:,.0f}")
     cats = ", ".join(s.perspectives[perspective])

@@ -16,19 +16,23 @@ factors ``(1 + r)^-tau`` at the times given by the discount timing; see
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from cea.expressions import Expression
+from cea.kernels import propagate
 from cea.plan import Plan, compile_plan
 from cea.spec import ModelSpec
 
 ROW_SUM_TOLERANCE = 1e-9
 #: Memory aimed at for one chunk of rows (bytes); the chunk size follows from the model's size.
 CHUNK_BYTES = 64 * 2**20
+THREADS = min(4, os.cpu_count() or 1)
 
 
 class ModelError(ValueError):
@@ -101,6 +105,7 @@ def run(
     trace: bool = False,
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> Outcomes:
     """Run the cohort model for every row of a parameter table.
 
@@ -115,6 +120,9 @@ def run(
     chunk_size : int, optional
         Rows per chunk; by default chosen so a chunk needs about 96 MiB.
     progress : callable(done_rows, total_rows), optional
+    threads : int, optional
+        Chunks run at once in threads (default: the machine's cores, at most 4).
+        Each chunk writes its own rows, so results do not depend on it.
 
     Returns
     -------
@@ -150,10 +158,12 @@ def run(
                 traces[start:stop, j] = result[1][: stop - start]
         return stop
 
-    for start in range(0, n_rows, size):
-        stop = work(start)
-        if progress is not None:
-            progress(stop, n_rows)
+    starts = range(0, n_rows, size)
+    n_threads = max(1, min(threads if threads is not None else THREADS, len(starts)))
+    with ThreadPoolExecutor(n_threads) as pool:  # numpy and the kernel release the GIL
+        for stop in pool.map(work, starts):  # in order: the first failing chunk raises
+            if progress is not None:
+                progress(stop, n_rows)
     return Outcomes(plan.strategies, plan.measures, values, spec.state_names, traces)
 
 
@@ -306,19 +316,10 @@ def _cohort(plan: Plan, strategy: str, probs: np.ndarray, rewarded: np.ndarray, 
     edges = plan.edges[strategy]
     trace = np.empty((plan.n_cycles + 1, plan.n_expanded, n_rows))
     trace[0] = plan.initial[:, None]
-    src = edges.src
-    n_edges = len(src)
-    flow = np.zeros((n_edges + 1, n_rows))  # the last row stays 0: padding of `inflows`
-    constant = probs.shape[0] == 1
-    inflows = edges.inflows
-    for t in range(plan.n_cycles):
-        np.multiply(trace[t][src], probs[0 if constant else t], out=flow[:n_edges])
-        # each state's inflows summed along a middle axis: a fixed order per row, so a
-        # row's numbers never depend on the other rows of its chunk
-        np.sum(flow[inflows], axis=1, out=trace[t + 1])
+    propagate(trace, probs, edges.src, edges.inflows)
     if not len(rewarded):
         return trace, None
-    flows = trace[:-1][:, src[rewarded], :]
+    flows = trace[:-1][:, edges.src[rewarded], :]
     flows *= probs[:, rewarded, :]
     return trace, flows
 

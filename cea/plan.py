@@ -125,16 +125,14 @@ class Plan:
     def shared_names(self, params: np.ndarray) -> dict:
         """Names whose values are the same under every strategy, for one chunk of rows.
 
-        A free parameter that has the same value in every row of the chunk is
-        passed as a scalar, so expressions that read only such parameters and
-        time are computed once per cycle rather than once per row and cycle.
+        Every free parameter is an array over the chunk's rows, even where all rows
+        agree: numpy may round a transcendental function of a scalar differently in
+        the last bit, and a row must give the same numbers whichever table it is in.
         """
         ns = dict(self.reserved)
         n_rows = params.shape[0]
         for j, name in enumerate(self.free):
-            column = params[:, j]
-            ns[name] = float(column[0]) if (column == column[0]).all() else \
-                column.reshape(1, 1, n_rows)
+            ns[name] = np.ascontiguousarray(params[:, j]).reshape(1, 1, n_rows)
         for name, expression in self.shared:
             ns[name] = expression.evaluate(ns, self.tables)
         return ns
@@ -221,7 +219,8 @@ def _build(spec: ModelSpec) -> Plan:
             (plan.column(f"cost_{c}{suffix}"), e)
             for c, e in strategy.oneoff.items()
             for suffix in ("", "_undiscounted")
-        ]
+        ] + ([(plan.column(m), strategy.oneoff_qaly) for m in ("qaly", "qaly_undiscounted")]
+             if strategy.oneoff_qaly is not None else [])
     return plan
 
 
@@ -248,6 +247,14 @@ def _expand_states(spec: ModelSpec):
     return expanded, tunnel, np.array(initial), aggregate
 
 
+class CircularDefinition(ValueError):
+    """Parameters that depend on themselves; ``loop`` lists them, the first repeated last."""
+
+    def __init__(self, loop: list[str]):
+        self.loop = loop
+        super().__init__("circular definition: " + " -> ".join(loop))
+
+
 def derived_order(spec: ModelSpec, strategy: str) -> list[tuple[str, Expression]]:
     """Derived parameters (and this strategy's overrides) in an order where inputs come first.
 
@@ -263,7 +270,7 @@ def derived_order(spec: ModelSpec, strategy: str) -> list[tuple[str, Expression]
             return
         if name in visiting:
             loop = visiting[visiting.index(name):] + [name]
-            raise ValueError("circular definition: " + " -> ".join(loop))
+            raise CircularDefinition(loop)
         visiting.append(name)
         for dep in sorted(pending[name].names):
             visit(dep)

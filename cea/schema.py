@@ -113,6 +113,9 @@ SHEETS: tuple[Sheet, ...] = (
               Column("distribution", "distribution",
                      doc="PSA distribution, e.g. beta(mean=0.4, se=0.05); blank = fixed."),
               Column("group", "text", doc="Parameter group for EVPPI and Sobol indices."),
+              Column("calibrate", "boolean",
+                     doc="yes: fitted by `cea calibrate` to the calibration sheet's targets, "
+                         "within low and high."),
           )),
     Sheet("states", True, "One row per health state.", (
         Column("name", "text", True, "Identifier of the state."),
@@ -127,8 +130,11 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("strategies", True, "One row per strategy compared; the first is the comparator.", (
         Column("name", "text", True, "Strategy name; also a column header in transitions."),
         Column("description", "text", doc="What the strategy is."),
-    ), extra="cost_<category>: one-off cost at time 0 (expression); "
-              "<parameter name>: that parameter's value under this strategy (blank = base)."),
+        Column("include", "boolean",
+               doc="no: left out of the base case, available to scenarios (default yes)."),
+    ), extra="cost_<category>: one-off cost at time 0 (expression); qaly: one-off QALY "
+              "change at time 0; <parameter name>: that parameter's value under this "
+              "strategy (blank = base)."),
     Sheet("transitions", True,
           "One row per possible transition; one probability column per strategy.", (
               Column("from", "text", True, "State the cohort moves from."),
@@ -141,6 +147,37 @@ SHEETS: tuple[Sheet, ...] = (
         Column("reward", "text", True, "cost_<category>, qaly or outcome_<name>."),
         Column("value", "expression", True, "Value per transition (cost, QALYs or count)."),
         Column("description", "text", doc="What it stands for."),
+    )),
+    Sheet("correlations", False,
+          "Rank (Spearman) correlations between pairs of uncertain parameters, imposed in the "
+          "PSA by a Gaussian copula (optional sheet; pairs not listed are independent).", (
+              Column("parameter_1", "text", True, "A free parameter with a distribution."),
+              Column("parameter_2", "text", True, "Another free parameter with a distribution."),
+              Column("correlation", "number", True,
+                     "Spearman rank correlation, strictly between -1 and 1."),
+              Column("description", "text", doc="Reason or source."),
+          )),
+    Sheet("scenarios", False, "Named scenarios, one change per row (optional sheet).", (
+        Column("scenario", "text", True, "Scenario name (repeat it on each of its rows)."),
+        Column("description", "text", doc="What the scenario asks."),
+        Column("change", "text", True, "A parameter, settings.<key>, strategies, or "
+                                       "<strategy>.<parameter>."),
+        Column("value", "text", True, "The new value (number or expression; for strategies "
+                                      "the names, comparator first)."),
+    )),
+    Sheet("calibration", False, "Calibration targets (optional sheet).", (
+        Column("target", "text", True, "What is targeted, in words."),
+        Column("statistic", "text", True, "median_days, hazard_ratio or "
+                                          "cumulative_incidence."),
+        Column("expression", "expression", True, "Per-cycle probability of the event."),
+        Column("strategy", "text", True, "Strategy the statistic is for."),
+        Column("reference", "text", doc="Comparator strategy of a hazard ratio."),
+        Column("time", "number", doc="Years (hazard ratio, cumulative incidence)."),
+        Column("value", "number", True, "Observed value."),
+        Column("low", "number", doc="Lower 95% limit."),
+        Column("high", "number", doc="Upper 95% limit."),
+        Column("fit", "boolean", doc="yes: fitted; no: shown for validation only."),
+        Column("source", "text", doc="Citation."),
     )),
     Sheet("tables", False, "Lookup tables for lookup() and interpolate() (optional sheet).", (
         Column("table", "text", True, "Table name."),

@@ -117,6 +117,7 @@ class Parameter:
     distribution: Distribution | None = None
     group: str = ""
     cell: str = ""
+    calibrate: bool = False
 
     @property
     def is_free(self) -> bool:
@@ -180,6 +181,19 @@ class Strategy:
     oneoff: Mapping[str, Expression] = field(default_factory=dict)
     overrides: Mapping[str, Expression] = field(default_factory=dict)
     override_cells: Mapping[str, str] = field(default_factory=dict)
+    #: one-off QALY change at time 0 (e.g. harms of the intervention), not discounted
+    oneoff_qaly: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """One row of the ``correlations`` sheet: the Spearman rank correlation of two
+    uncertain parameters, imposed in the PSA by a Gaussian copula (see ``docs/psa.md``)."""
+
+    parameter_1: str
+    parameter_2: str
+    value: float
+    cell: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +209,13 @@ class ModelSpec:
     tables: Mapping[str, Table] = field(default_factory=dict)
     cost_categories: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
+    #: strategies of the workbook not in the base case (``include = no``), for scenarios
+    other_strategies: tuple[Strategy, ...] = ()
+    #: named scenarios (:class:`cea.scenarios.Scenario`)
+    scenarios: tuple = ()
+    #: calibration targets (:class:`cea.calibration.Target`)
+    calibration: tuple = ()
     source: str = ""
     source_sha256: str = ""
 

@@ -17,8 +17,10 @@ import numpy as np
 
 from cea.distributions import DistributionError, dirichlet_groups, parse_distribution
 from cea.expressions import RESERVED_NAMES, ExpressionError, Table, parse
-from cea.plan import derived_order
+from cea.plan import CircularDefinition, derived_order
 from cea.safety import check_archive
+from cea.scenarios import ScenarioError, apply_scenario
+from cea.schema import SHEET_BY_NAME
 from cea.sheets import Problems, SheetData, open_workbook, read_sheet
 from cea.spec import (
     ModelSpec,
@@ -28,6 +30,8 @@ from cea.spec import (
     Transition,
     TransitionReward,
 )
+from cea.workbook_correlations import read_correlations
+from cea.workbook_scenarios import read_scenarios, read_targets
 from cea.workbook_settings import read_settings
 
 #: Names an expression may read besides parameters.
@@ -74,19 +78,28 @@ def load_workbook(path: str | Path) -> ModelSpec:
     problems.raise_if_any(WorkbookError)
     spec = _build_spec(sheets, problems)
     problems.raise_if_any(WorkbookError)
-    return ModelSpec(**spec, source=path.name, source_sha256=hashlib.sha256(data).hexdigest())
+    model = ModelSpec(**spec, source=path.name, source_sha256=hashlib.sha256(data).hexdigest())
+    for scenario in model.scenarios:  # a scenario that cannot apply is an input error now
+        try:
+            apply_scenario(model, scenario)
+        except ScenarioError as e:
+            for line in e.problems:
+                problems.items.append(line)
+    problems.raise_if_any(WorkbookError)
+    return model
 
 
 def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
     settings_raw = sheets.get("settings")
     tables = _read_tables(sheets.get("tables"), problems)
-    parameters, broken = _read_parameters(sheets["parameters"], problems)
+    parameters, broken = _read_parameters(sheets["parameters"], tables, problems)
     # a parameter whose own cell is wrong is still a known name: no cascade of errors
     names = _Names({**dict.fromkeys(broken), **{p.name: p for p in parameters}}, tables)
     states = _read_states(sheets["states"], names, problems)
     categories = _categories(sheets)
-    strategies = _read_strategies(sheets["strategies"], names, problems)
-    transitions = _read_transitions(sheets["transitions"], states, strategies, names, problems)
+    strategies, others = _read_strategies(sheets["strategies"], names, problems)
+    transitions = _read_transitions(sheets["transitions"], states, strategies + others, names,
+                                    problems)
     rewards = _read_transition_rewards(sheets.get("transition_rewards"), states, transitions,
                                        names, problems)
     settings = read_settings(settings_raw, categories, problems)
@@ -94,11 +107,17 @@ def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
                        if k.startswith("outcome_")}
                       | {r.reward[len("outcome_"):] for r in rewards
                          if r.reward.startswith("outcome_")})
-    _check_circular(parameters, strategies, sheets["strategies"], problems)
+    _check_circular(parameters, strategies + others, sheets["strategies"], problems)
     return dict(settings=settings, parameters=tuple(parameters), states=tuple(states),
                 transitions=tuple(transitions), strategies=tuple(strategies),
+                other_strategies=tuple(others),
+                calibration=read_targets(sheets.get("calibration"), names, strategies + others,
+                                         problems),
+                scenarios=read_scenarios(sheets.get("scenarios"), problems),
                 transition_rewards=tuple(rewards), tables=tables,
-                cost_categories=tuple(categories), outcomes=tuple(outcomes))
+                cost_categories=tuple(categories), outcomes=tuple(outcomes),
+                correlations=read_correlations(sheets.get("correlations"), names.parameters,
+                                               problems))
 
 
 def _categories(sheets: dict[str, SheetData]) -> list[str]:
@@ -160,9 +179,15 @@ def _identifier(cell, problems: Problems, what: str, *, reserved: bool = True) -
     return value
 
 
-def _read_parameters(sheet: SheetData, problems: Problems):
+def _read_parameters(sheet: SheetData, tables, problems: Problems):
     """The valid parameters, and the names of those whose row has a problem."""
     parameters, seen, broken = [], {}, set()
+    allowed = [c.name for c in SHEET_BY_NAME["parameters"].columns]
+    for header in sheet.headers:
+        if header not in allowed:
+            problems.add(sheet.header_ref(header), f"unknown column '{header}'"
+                         f"{_suggest(header, allowed)}; the parameters sheet has the columns "
+                         f"{', '.join(allowed)}")
     for row in sheet.rows:
         name = _identifier(row.cell("name"), problems, "parameter name")
         if name is None:
@@ -190,11 +215,11 @@ def _read_parameters(sheet: SheetData, problems: Problems):
             description=row.text("description") or "", source=row.text("source") or "",
             low=row.number("low"), high=row.number("high"),
             distribution=_distribution(row, name, problems), group=row.text("group") or "",
-            cell=value_cell.ref,
+            cell=value_cell.ref, calibrate=row.boolean("calibrate"),
         )
         _check_parameter(parameter, row, problems)
         parameters.append(parameter)
-    _check_parameter_names(parameters, broken, problems)
+    _check_parameter_names(parameters, broken, tables, problems)
     return _resolve_dirichlet(parameters, problems), broken
 
 
@@ -258,12 +283,21 @@ def _check_parameter(p: Parameter, row, problems: Problems) -> None:
                      "inside that range (e.g. beta for probabilities, gamma for costs)")
 
 
-def _check_parameter_names(parameters: list[Parameter], broken, problems: Problems) -> None:
+def _check_parameter_names(parameters: list[Parameter], broken, tables,
+                           problems: Problems) -> None:
     known = {p.name for p in parameters} | broken
     for p in parameters:
         for name in sorted(p.expression.names - known - TIME_NAMES):
             problems.add(p.cell, f"value of '{p.name}' uses unknown name '{name}'"
                          f"{_suggest(name, known)}; names must be parameters")
+        for table, column in sorted(p.expression.lookups):
+            if table not in tables:
+                problems.add(p.cell, f"value of '{p.name}' uses unknown table '{table}'"
+                             f"{_suggest(table, tables)}; tables are defined in the tables "
+                             "sheet")
+            elif column not in tables[table].columns:
+                problems.add(p.cell, f"value of '{p.name}' uses unknown column '{column}' of "
+                             f"table '{table}'; it has {sorted(tables[table].columns)}")
 
 
 def _check_circular(parameters, strategies, sheet, problems: Problems) -> None:
@@ -273,18 +307,23 @@ def _check_circular(parameters, strategies, sheet, problems: Problems) -> None:
     probe = _Probe()
     probe.parameters = parameters
     probe.strategies = strategies
+    cells = {p.name: p.cell for p in parameters}
     for strategy in strategies:
         try:
             derived_order(probe, strategy.name)
-        except ValueError as e:
-            where = parameters[0].cell.split("!")[0] if parameters else "parameters"
-            problems.add(where, f"{e} (under strategy '{strategy.name}'); a parameter cannot "
-                         "depend on itself")
+        except CircularDefinition as e:
+            first = e.loop[0]
+            by_override = [n for n in e.loop if n in strategy.overrides]
+            where = strategy.override_cells.get(by_override[0]) if by_override else \
+                cells.get(first, "parameters")
+            cause = f" through the override of '{strategy.name}'" if by_override else ""
+            problems.add(where, f"'{first}' depends on itself ({' -> '.join(e.loop)}){cause}; "
+                         "a parameter cannot be defined from itself")
             return
 
 
 def _read_states(sheet: SheetData, names: _Names, problems: Problems) -> list[State]:
-    states, seen = [], set()
+    states, seen, unreadable = [], set(), False
     for header in sheet.headers:
         if header not in ("name", "description", "initial", "utility", "dead", "tunnel") and \
                 not header.startswith(("cost_", "outcome_")):
@@ -300,6 +339,7 @@ def _read_states(sheet: SheetData, names: _Names, problems: Problems) -> list[St
             continue
         seen.add(name)
         initial = row.number("initial", required=True)
+        unreadable = unreadable or initial is None
         if initial is not None and not 0 <= initial <= 1:
             problems.add(row.cell("initial").ref, f"initial proportion {initial:g} of '{name}' "
                                                   "must be in [0, 1]")
@@ -325,7 +365,7 @@ def _read_states(sheet: SheetData, names: _Names, problems: Problems) -> list[St
     if not states:
         problems.add("states", "no states; at least two are needed")
     total = sum(s.initial for s in states)
-    if states and abs(total - 1) > 1e-9:
+    if states and not unreadable and abs(total - 1) > 1e-9:
         problems.add("states", f"initial proportions sum to {total:.10g}; they must sum to 1")
     return states
 
@@ -342,10 +382,11 @@ def _check_reward_constant(header, expression, cell, dead, problems: Problems) -
         problems.add(cell.ref, f"{header} {value:g} is negative; costs must be >= 0")
 
 
-def _read_strategies(sheet: SheetData, names: _Names, problems: Problems) -> list[Strategy]:
-    strategies, seen = [], set()
+def _read_strategies(sheet: SheetData, names: _Names, problems: Problems):
+    """Strategies in the base case, and those marked include = no (for scenarios)."""
+    strategies, others, seen = [], [], set()
     for header in sheet.headers:
-        if header in ("name", "description") or header.startswith("cost_"):
+        if header in ("name", "description", "include", "qaly") or header.startswith("cost_"):
             continue
         if header not in names.parameters:
             problems.add(sheet.header_ref(header), f"column '{header}' is neither name, "
@@ -361,12 +402,14 @@ def _read_strategies(sheet: SheetData, names: _Names, problems: Problems) -> lis
             problems.add(row.cell("name").ref, f"strategy '{name}' is listed twice")
             continue
         seen.add(name)
-        oneoff, overrides, cells = {}, {}, {}
+        oneoff, overrides, cells, qaly = {}, {}, {}, None
         for header in sheet.headers:
             cell = row.cell(header)
-            if header in ("name", "description") or cell.value is None:
+            if header in ("name", "description", "include") or cell.value is None:
                 continue
-            if header.startswith("cost_"):
+            if header == "qaly":
+                qaly = _expression(cell, names, problems, allow_time=False, what="qaly")
+            elif header.startswith("cost_"):
                 e = _expression(cell, names, problems, allow_time=False, what=header)
                 if e is not None:
                     oneoff[header[5:]] = e
@@ -375,11 +418,12 @@ def _read_strategies(sheet: SheetData, names: _Names, problems: Problems) -> lis
                 if e is not None:
                     overrides[header] = e
                     cells[header] = cell.ref
-        strategies.append(Strategy(name, row.text("description") or "", oneoff, overrides,
-                                   cells))
+        include = row.cell("include").value is None or row.boolean("include")
+        (strategies if include else others).append(
+            Strategy(name, row.text("description") or "", oneoff, overrides, cells, qaly))
     if not strategies:
-        problems.add("strategies", "no strategies; at least one is needed")
-    return strategies
+        problems.add("strategies", "no strategies in the base case; at least one is needed")
+    return strategies, others
 
 
 def _read_transitions(sheet, states, strategies, names, problems) -> list[Transition]:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LIFE_TABLE = ROOT / "inputs" / "data" / "au_life_tables_2020_22_qx.csv"
 
 PARAMETER_HEADER = ["name", "value", "unit", "description", "source", "low", "high",
-                    "distribution", "group"]
+                    "distribution", "group", "calibrate"]
 
 
 def hiv_chancellor() -> dict[str, list[list]]:
@@ -44,7 +44,7 @@ def hiv_chancellor() -> dict[str, list[list]]:
             ["seed", 1997, ""], ["psa_draws", 1000, ""],
         ],
         "parameters": [
-            PARAMETER_HEADER,
+            list(PARAMETER_HEADER),
             ["rr", 0.509, "ratio", "relative risk of progression, combination vs monotherapy",
              src, 0.365, 0.71, "lognormal(estimate=0.509, low=0.365, high=0.710)", "effect"],
             ["c_a", 2756, "GBP/year", "direct medical + community cost, state A", src,
@@ -93,12 +93,13 @@ JOSPT = "Pocovi et al. JOSPT 2025, doi:10.2519/jospt.2025.13361"
 HERMAN = "Herman et al. Spine 2019;44:1456, Table 1 (SF-6D)"
 HENSCHKE = "Henschke et al. BMJ 2008;337:a171"
 AGA = "Australian Life Tables 2020-22, Australian Government Actuary"
+CALIBRATED = "cea calibrate on the calibration sheet"
 
 
 def walkback() -> dict[str, list[list]]:
     """The WalkBack model, first values (calibration to the trial curves comes separately)."""
     uc, wb = "usual care", "walkback"
-    p = [PARAMETER_HEADER]
+    p = [list(PARAMETER_HEADER)]
     p += [
         ["age0", 54, "years", "mean age at entry", LANCET, 45, 65, None, "cohort"],
         ["p_female", 0.81, "proportion", "share of women", LANCET, 0.5, 1, None, "cohort"],
@@ -109,37 +110,60 @@ def walkback() -> dict[str, list[list]]:
         ["p_death", "prob_to_prob(q_death_year)", "per cycle", "probability of death per cycle",
          AGA, None, None, None, "cohort"],
         ["median_recur_days", 112, "days",
-         "median days to first activity-limiting recurrence, usual care", LANCET + " (95% CI "
-         "89-140)", 89, 140, "lognormal(estimate=112, low=89, high=140)", "recurrence"],
-        ["k_recur", 0.531, "shape", "Weibull shape of the first-recurrence hazard",
-         "derived: medians 112 vs 208 days under HR 0.72 give 0.72^(1/k) = 112/208, k = 0.531 "
-         "(" + LANCET + ")", 0.45, 0.65, "uniform(low=0.45, high=0.65)", "recurrence"],
+         "median days to first activity-limiting recurrence, usual care (calibrated)",
+         CALIBRATED + "; target " + LANCET + " (95% CI 89-140)", 89, 140,
+         "lognormal(mean=112, se=12.759)", "recurrence", "yes"],
+        ["k_recur", 0.530714, "shape", "Weibull shape of the first-recurrence hazard "
+         "(calibrated; medians 112 vs 208 days under HR 0.72 need 0.72^(1/k) = 112/208)",
+         CALIBRATED + "; targets " + LANCET, 0.3, 0.9,
+         "lognormal(mean=0.530714, se=0.229371)", "recurrence", "yes"],
         ["scale_recur_years", "median_recur_days / 365.25 / log(2) ^ (1 / k_recur)", "years",
          "Weibull scale with that median", "derived", None, None, None, "recurrence"],
-        ["p_recur_year", 0.40, "per year",
-         "probability of a further activity-limiting recurrence within 12 months of recovery",
-         "da Silva et al. J Physiother 2019;65:159 (40%, 95% CI 33-46)", 0.33, 0.46,
-         "beta(mean=0.40, se=0.0332)", "recurrence"],
+        ["p_recur_year", 0.69, "per year",
+         "probability of a further recurrence within 12 months of recovering from one",
+         "da Silva et al. J Physiother 2019;65:159: any recurrence 69% (95% CI 62-74), the "
+         "cohort figure closest to the trial's milder activity-limiting definition (the "
+         "calibrated first-recurrence curve predicts 73% at 12 months)", 0.62, 0.74,
+         "beta(mean=0.69, se=0.031)", "recurrence"],
         ["p_cs_share", 0.55, "proportion",
          "share of recurrences for which care is sought, usual care",
          "Machado et al. Phys Ther 2017;97:889: 18% care-seeking of 33% any (derived)", 0.35,
          0.75, "beta(mean=0.55, se=0.08)", "recurrence"],
-        ["hr_al", 0.72, "ratio", "hazard ratio, activity-limiting recurrence, walking",
-         LANCET + " (95% CI 0.60-0.85)", 0.60, 0.85,
-         "lognormal(estimate=0.72, low=0.60, high=0.85)", "effect"],
-        ["hr_cs", 0.57, "ratio", "hazard ratio, care-seeking recurrence, walking",
-         "trial reports: 43% lower risk (CI not found; interval an assumption)", 0.40, 0.81,
-         "lognormal(estimate=0.57, low=0.40, high=0.81)", "effect"],
+        ["hr_al", 0.72, "ratio", "hazard ratio, activity-limiting recurrence, walking "
+         "(calibrated)", CALIBRATED + "; target " + LANCET + " (95% CI 0.60-0.85)", 0.60, 0.85,
+         "lognormal(mean=0.72, se=0.0639759)", "effect", "yes"],
+        ["hr_cs", 0.569422, "ratio", "hazard ratio, care-seeking recurrence, walking "
+         "(calibrated)", CALIBRATED + "; target: trial reports of a 43% lower risk (CI not "
+         "found; interval 0.40-0.81 an assumption)", 0.40, 0.81,
+         "lognormal(mean=0.569422, se=0.101806)", "effect", "yes"],
         ["hr_recovery", 1.30, "ratio", "hazard ratio for recovery from a recurrence, walking",
          JOSPT + " (95% CI 1.10-1.53)", 1.10, 1.53,
          "lognormal(estimate=1.30, low=1.10, high=1.53)", "effect"],
-        ["cs_share_arm", "min(1, p_cs_share * hr_cs / hr_al)", "proportion",
+        ["effect_retained", 1, "share", "share of the trial's effect (on the log hazard "
+         "ratio scale) kept when delivered as in this model", "assumption (1 = as in the "
+         "trial; lower for delivery by other providers)", 0.5, 1, None, "effect"],
+        ["wane_start_years", 100, "years", "time when the effect starts to wane (100 = never "
+         "within the horizon: the trial's HR held over 1-3 years of follow-up)", "assumption",
+         None, None, None, "effect"],
+        ["wane_end_years", 101, "years", "time when the effect has gone", "assumption", None,
+         None, None, "effect"],
+        ["effect_share", "effect_retained * if_else(year < wane_start_years, 1, max(0, 1 - "
+         "(year - wane_start_years) / (wane_end_years - wane_start_years)))", "share",
+         "share of the log hazard ratios in force this cycle", "derived", None, None, None,
+         "effect"],
+        ["hr_al_t", "hr_al ^ effect_share", "ratio", "activity-limiting hazard ratio in force",
+         "derived", None, None, None, "effect"],
+        ["hr_cs_t", "hr_cs ^ effect_share", "ratio", "care-seeking hazard ratio in force",
+         "derived", None, None, None, "effect"],
+        ["hr_recovery_t", "hr_recovery ^ effect_share", "ratio",
+         "recovery hazard ratio in force", "derived", None, None, None, "effect"],
+        ["cs_share_arm", "min(1, p_cs_share * hr_cs_t / hr_al_t)", "proportion",
          "share of recurrences that are care-seeking in this arm (gives the care-seeking "
          "hazard the ratio hr_cs)", "derived", None, None, None, "recurrence"],
         ["p_recur_first", "weibull_prob(k_recur, scale_recur_years, year, year + cycle_years, "
-         "hr_al)", "per cycle", "probability of a first recurrence this cycle", "derived",
+         "hr_al_t)", "per cycle", "probability of a first recurrence this cycle", "derived",
          None, None, None, "recurrence"],
-        ["p_recur_later", "rate_to_prob(prob_to_rate(p_recur_year) * hr_al)", "per cycle",
+        ["p_recur_later", "rate_to_prob(prob_to_rate(p_recur_year) * hr_al_t)", "per cycle",
          "probability of a further recurrence per cycle after recovery (constant hazard)",
          "derived", None, None, None, "recurrence"],
         ["median_episode_al_days", 4, "days", "median duration of an activity-limiting "
@@ -149,10 +173,10 @@ def walkback() -> dict[str, list[list]]:
          "assumption (longer than activity-limiting; " + HENSCHKE + " for first episodes)",
          4, 31, "gamma(mean=7, se=2)", "episodes"],
         ["p_recover_al", "rate_to_prob(log(2) / (median_episode_al_days / 365.25) * "
-         "hr_recovery)", "per cycle", "probability of recovering per cycle (exponential "
+         "hr_recovery_t)", "per cycle", "probability of recovering per cycle (exponential "
          "duration with that median)", "derived", None, None, None, "episodes"],
         ["p_recover_cs", "rate_to_prob(log(2) / (median_episode_cs_days / 365.25) * "
-         "hr_recovery)", "per cycle", "the same for a care-seeking recurrence", "derived",
+         "hr_recovery_t)", "per cycle", "the same for a care-seeking recurrence", "derived",
          None, None, None, "episodes"],
         ["u_pain_free", 0.806, "utility", "pain-free (SF-6D, no pain)", HERMAN + ", SE 0.004",
          0.798, 0.814, "beta(mean=0.806, se=0.004)", "utilities"],
@@ -192,6 +216,23 @@ def walkback() -> dict[str, list[list]]:
          "absenteeism"],
         ["c_wage_day", "c_wage_week / 5", "AUD 2024", "earnings per working day",
          "derived (5-day week)", None, None, None, "absenteeism"],
+        ["n_ae_excess", 0, "events per person", "excess lower-limb adverse events with walking "
+         "(0 in the base case; 100/351 - 54/350 = 0.131 in the adverse-event scenario)",
+         LANCET + ": lower-limb AEs 100 vs 54 events", None, None, None, "adverse events"],
+        ["c_gp_visit", 41.2, "AUD 2024", "GP consultation for an adverse event",
+         "MBS item 23 (about 39.75 in 2022-23, indexed 3.6% a year)", 39.75, 43.90, None,
+         "adverse events"],
+        ["qaly_loss_ae", 0.005, "QALY", "QALY loss per lower-limb adverse event",
+         "assumption (a utility decrement of about 0.1 for 2-3 weeks)", 0.001, 0.02, None,
+         "adverse events"],
+        ["hr_swim", 0.85, "ratio", "hazard ratio of recurrence with a swimming programme",
+         "assumption (no trial; post-treatment exercise halves recurrence in the Cochrane "
+         "review CD006555, unsupervised swimming assumed weaker)", 0.7, 1.0,
+         "lognormal(estimate=0.85, low=0.70, high=1.03)", "swimming"],
+        ["c_pool_entry", 7.5, "AUD 2024", "public pool entry", "assumption (council pool "
+         "prices)", 5, 10, None, "swimming"],
+        ["n_swim_subsidised", 12, "entries", "pool entries paid by the programme",
+         "assumption", 6, 24, None, "swimming"],
     ]
     life = [["table", "key", "qx_male", "qx_female"]]
     with LIFE_TABLE.open() as handle:
@@ -203,16 +244,19 @@ def walkback() -> dict[str, list[list]]:
     later = ["p_recur_later * (1 - p_death) * (1 - cs_share_arm)",
              "p_recur_later * (1 - p_death) * cs_share_arm"]
     days = "cycle_years * 365.25"
-    transitions = [["from", "to", uc, wb]]
+    sw = "swimming"
+    transitions = [["from", "to", uc, wb, sw]]
     for origin, (to_al, to_cs) in (("pain_free", recur), ("recovered", later)):
-        transitions += [[origin, origin, "C", "C"], [origin, "activity_limiting", to_al, to_al],
-                        [origin, "care_seeking", to_cs, to_cs],
-                        [origin, "dead", "p_death", "p_death"]]
+        transitions += [[origin, origin, "C", "C", "C"],
+                        [origin, "activity_limiting", to_al, to_al, to_al],
+                        [origin, "care_seeking", to_cs, to_cs, to_cs],
+                        [origin, "dead", "p_death", "p_death", "p_death"]]
     for episode, recover in (("activity_limiting", "p_recover_al"),
                              ("care_seeking", "p_recover_cs")):
         move = f"{recover} * (1 - p_death)"
-        transitions += [[episode, episode, "C", "C"], [episode, "recovered", move, move],
-                        [episode, "dead", "p_death", "p_death"]]
+        transitions += [[episode, episode, "C", "C", "C"],
+                        [episode, "recovered", move, move, move],
+                        [episode, "dead", "p_death", "p_death", "p_death"]]
     return {
         "settings": [
             ["setting", "value", "description"],
@@ -247,11 +291,17 @@ def walkback() -> dict[str, list[list]]:
             ["dead", "death from any cause", 0, 0, 0, 0, "yes"],
         ],
         "strategies": [
-            ["name", "description", "cost_intervention", "hr_al", "hr_cs", "hr_recovery"],
-            [uc, "no preventive treatment; free to seek any care", 0, 1, 1, 1],
+            ["name", "description", "include", "cost_intervention", "cost_healthcare", "qaly",
+             "hr_al", "hr_cs", "hr_recovery"],
+            [uc, "no preventive treatment; free to seek any care", "yes", 0, 0, 0, 1, 1, 1],
             [wb, "6 physiotherapist sessions over 6 months: individualised progressive walking "
-             "and pain education", "c_physio_initial + (n_sessions - 1) * c_physio_standard + "
-             "c_pedometer", None, None, None],
+             "and pain education", "yes", "c_physio_initial + (n_sessions - 1) * "
+             "c_physio_standard + c_pedometer", "n_ae_excess * c_gp_visit",
+             "-n_ae_excess * qaly_loss_ae", None, None, None],
+            [sw, "one physiotherapist session and subsidised pool entries for a swimming "
+             "programme (assumed effect; scenario only)", "no",
+             "c_physio_initial + n_swim_subsidised * c_pool_entry", 0, 0, "hr_swim", "hr_swim",
+             1],
         ],
         "transitions": transitions,
         "transition_rewards": [
@@ -268,7 +318,65 @@ def walkback() -> dict[str, list[list]]:
              "count of care-seeking recurrences"],
         ],
         "tables": life,
+        "calibration": _walkback_calibration(uc, wb),
+        "scenarios": _walkback_scenarios(uc, wb, sw),
     }
+
+
+def _walkback_calibration(uc: str, wb: str) -> list[list]:
+    """Targets: the trial's medians and hazard ratios (fitted) and a cohort figure (validation)."""
+    first_cs = "p_recur_first * cs_share_arm"
+    return [
+        ["target", "statistic", "expression", "strategy", "reference", "time", "value", "low",
+         "high", "fit", "source"],
+        ["median days to activity-limiting recurrence, usual care", "median_days",
+         "p_recur_first", uc, None, None, 112, 89, 140, "yes", LANCET],
+        ["median days to activity-limiting recurrence, walking", "median_days",
+         "p_recur_first", wb, None, None, 208, 149, 295, "yes", LANCET],
+        ["hazard ratio, activity-limiting recurrence", "hazard_ratio", "p_recur_first", wb, uc,
+         1, 0.72, 0.60, 0.85, "yes", LANCET],
+        ["hazard ratio, care-seeking recurrence", "hazard_ratio", first_cs, wb, uc, 1, 0.57,
+         0.40, 0.81, "yes", "trial reports: 43% lower risk (interval an assumption)"],
+        ["recurrence within 12 months, usual care: da Silva any recurrence",
+         "cumulative_incidence", "p_recur_first", uc, None, 1, 0.69, 0.62, 0.74, "no",
+         "da Silva et al. J Physiother 2019;65:159: any recurrence (pain >= 2/10 for >= 24 h), "
+         "closest to the trial's activity-limiting definition"],
+        ["recurrence within 12 months, usual care: da Silva activity-limiting",
+         "cumulative_incidence", "p_recur_first", uc, None, 1, 0.40, 0.33, 0.46, "no",
+         "da Silva et al. J Physiother 2019;65:159: activity limitation defined more strictly "
+         "than in the trial, so the model is expected to predict more"],
+    ]
+
+
+def _walkback_scenarios(uc: str, wb: str, sw: str) -> list[list]:
+    """The trial's open questions as named scenarios (see docs/walkback-model.md)."""
+    rows = [["scenario", "description", "change", "value"]]
+
+    def add(name, description, *changes):
+        for i, (change, value) in enumerate(changes):
+            rows.append([name, description if i == 0 else None, change, value])
+
+    add("no effect after 1 year", "the effect stops after the first year",
+        ("wane_start_years", 1), ("wane_end_years", 1.02))
+    add("linear waning", "the effect wanes linearly from 6 months to 3 years",
+        ("wane_start_years", 0.5), ("wane_end_years", 3))
+    add("other providers", "delivered by exercise physiologists or allied health assistants: "
+        "cheaper sessions, three quarters of the effect (assumption)",
+        ("c_physio_initial", 60), ("c_physio_standard", 45), ("effect_retained", 0.75))
+    add("swimming as third strategy", "a swimming programme with an assumed effect",
+        ("strategies", f"{uc}, {wb}, {sw}"))
+    add("men", "men only (the trial enrolled 81% women)", ("p_female", 0))
+    add("younger full-time workers", "aged 40, all in full-time work (the life table starts "
+        "at 40)", ("age0", 40), ("p_employed", 1))
+    add("adverse events", "excess lower-limb adverse events with walking cost a GP visit and "
+        "QALYs", ("n_ae_excess", 0.131))
+    add("discount 0%", "no discounting", ("settings.discount_costs", 0),
+        ("settings.discount_outcomes", 0))
+    add("discount 3.5%", "3.5% a year", ("settings.discount_costs", 0.035),
+        ("settings.discount_outcomes", 0.035))
+    add("horizon 5 years", "5-year horizon", ("settings.horizon", 260))
+    add("horizon 10 years", "10-year horizon", ("settings.horizon", 522))
+    return rows
 
 
 WORKBOOKS = {

@@ -86,7 +86,8 @@ def test_one_way_of_walkback_is_one_engine_call(walkback, monkeypatch):
     result = one_way(walkback)
     with_range = [p.name for p in walkback.parameters if p.is_free and p.low is not None]
     assert [r.parameter for r in result.ranges] == with_range
-    assert set(result.skipped) == {"n_sessions", "cpi_health_2024", "c_wage_week"}
+    assert set(result.skipped) == {"n_sessions", "cpi_health_2024", "c_wage_week", "n_ae_excess",
+                                   "wane_start_years", "wane_end_years"}
     assert calls == [2 * len(with_range) + 1]
     assert result.outcomes.n_rows == len(result.table) == 2 * len(with_range) + 1
 

@@ -79,8 +79,17 @@ def number_format(column: str, currency: str) -> str | None:
     return None
 
 
+LABELS = {"qaly": "QALYs", "inc_qaly": "incremental QALYs", "ly": "life-years",
+          "cost": "total cost", "inc_cost": "incremental cost", "inc_nmb": "incremental NMB",
+          "status": "status", "comparator": "compared with"}
+
+
 def header_label(column: str, currency: str) -> str:
     """Readable header: costs carry the currency and price year."""
+    if column in ("cost", "inc_cost", "inc_nmb"):
+        return f"{LABELS[column]} ({currency})"
+    if column in LABELS:
+        return LABELS[column]
     if column == "icer":
         return f"ICER ({currency} per QALY)"
     if column.startswith("nmb_"):
@@ -93,21 +102,111 @@ def header_label(column: str, currency: str) -> str:
     return column
 
 
-def write_results(path: str | Path, base: BaseCase, extra: Sequence[SheetSpec] = ()) -> Path:
-    """Write the results workbook for a base case (and any further analysis sheets)."""
+def write_results(path: str | Path, base: BaseCase, extra: Sequence[SheetSpec] = (),
+                  summary: Sequence[Block] = ()) -> Path:
+    """Write the results workbook: summary, base case, analyses, inputs, trace, provenance.
+
+    ``extra`` are the analyses' sheets, in reading order; ``summary`` are blocks
+    the analyses add to the one-screen summary (e.g. the probability of being
+    cost-effective). Returns the path written, which differs from ``path`` if
+    that file is open in a spreadsheet application or was saved by one since
+    ``cea`` wrote it (see :func:`safe_target`).
+    """
     spec = base.spec
     currency = f"{spec.settings.currency} {spec.settings.price_year}"
-    sheets = [base_case_sheet(base), *extra, trace_sheet(base), parameters_sheet(spec),
-              provenance_sheet(spec)]
+    sheets = [summary_sheet(base, summary), base_case_sheet(base), *extra,
+              inputs_sheet(spec), trace_sheet(base), provenance_sheet(spec)]
 
     def write(tmp: Path) -> None:
         book = openpyxl.Workbook()
         book.remove(book.active)
+        book.properties.creator = CREATOR
+        book.properties.lastModifiedBy = CREATOR
         for sheet in sheets:
             _write_sheet(book, sheet, currency)
         book.save(tmp)
 
-    return write_atomically(path, write)
+    return write_atomically(safe_target(Path(path)), write)
+
+
+CREATOR = "cea"
+
+
+def write_sheets(path: str | Path, sheets: Sequence[SheetSpec], currency: str) -> Path:
+    """Write a workbook of the given sheets only (e.g. a calibration report)."""
+
+    def write(tmp: Path) -> None:
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        book.properties.creator = book.properties.lastModifiedBy = CREATOR
+        for sheet in sheets:
+            _write_sheet(book, sheet, currency)
+        book.save(tmp)
+
+    return write_atomically(safe_target(Path(path)), write)
+
+
+def safe_target(path: Path) -> Path:
+    """``path``, unless overwriting it could lose someone's work; then a new name beside it.
+
+    A results file is kept (and the new one written as ``name (2).xlsx``, ``(3)``,
+    ...) when a spreadsheet application holds it open (its lock file ``~$name``
+    or ``.~lock.name#`` exists) or when it was saved by anything but ``cea``.
+    """
+    candidate, n = path, 1
+    while candidate.exists() and _in_use(candidate):
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
+def _in_use(path: Path) -> bool:
+    locks = (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#"))
+    if any(lock.exists() for lock in locks):
+        return True
+    try:
+        book = openpyxl.load_workbook(path, read_only=True)
+        modified_by = book.properties.lastModifiedBy
+        book.close()
+    except Exception:  # not a workbook we can read: not ours to replace
+        return True
+    return modified_by != CREATOR
+
+
+def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
+    """The decision on one screen: per perspective the ICER table and the optimal strategy."""
+    spec = base.spec
+    s = spec.settings
+    sheet = SheetSpec("summary")
+    for perspective in base.perspectives:
+        table = base.icer_table(perspective)
+        shown = table[["strategy", "cost", "qaly", "inc_cost", "inc_qaly"]].copy()
+        shown["icer"] = icer_words(table)
+        pair = base.pairwise(perspective)
+        verdicts = dict(zip(pair["strategy"], pair["verdict"]))
+        shown[f"against {pair['reference'][0]}"] = [verdicts[x] for x in table["strategy"]]
+        categories = ", ".join(s.perspectives[perspective])
+        sheet.blocks.append(Block(f"{perspective} perspective: costs ({categories}) and "
+                                  "QALYs, discounted", shown,
+                                  "Rows in order of cost; ICERs along the cost-effectiveness "
+                                  "frontier."))
+    optimal = base.optimal().pivot(index="wtp", columns="perspective", values="optimal")
+    sheet.blocks.append(Block("Optimal strategy (highest net monetary benefit) at each "
+                              "threshold", optimal.reset_index()))
+    sheet.blocks.extend(extra)
+    settings = pd.DataFrame([
+        ("time horizon", f"{s.horizon:g} {s.horizon_unit}(s) ({s.horizon_years:.2f} years), "
+                         f"{s.n_cycles} cycles of {s.cycle_length:g} {s.cycle_unit}(s)"),
+        ("discount rates", f"costs {s.discount_costs:.1%}, outcomes {s.discount_outcomes:.1%} "
+                           "a year"),
+        ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),
+        ("currency and price year", f"{s.currency} {s.price_year}"),
+        ("thresholds (per QALY)", ", ".join(f"{w:,.0f}" for w in s.wtp)),
+        ("input workbook", f"{spec.source} (SHA-256 {spec.source_sha256[:16]}...)"),
+    ], columns=["setting", "value"])
+    sheet.blocks.append(Block("Key settings (all conventions in the provenance sheet)",
+                              settings))
+    return sheet
 
 
 def base_case_sheet(base: BaseCase) -> SheetSpec:
@@ -155,7 +254,8 @@ def trace_sheet(base: BaseCase) -> SheetSpec:
                                      "start of each cycle (cycle 0 = entry)", base.trace())])
 
 
-def parameters_sheet(spec: ModelSpec) -> SheetSpec:
+def inputs_sheet(spec: ModelSpec) -> SheetSpec:
+    """Every input as the workbook gave it: parameters, states, transitions, strategies."""
     rows = []
     for p in spec.parameters:
         rows.append({
@@ -165,16 +265,33 @@ def parameters_sheet(spec: ModelSpec) -> SheetSpec:
             "distribution": p.distribution.describe() if p.distribution else "",
             "group": p.group,
         })
+    states = pd.DataFrame([
+        {"state": st.name, "description": st.description, "initial": st.initial,
+         "dead": "yes" if st.dead else "", "tunnel": st.tunnel if st.tunnel > 1 else None,
+         **{k: e.text for k, e in st.rewards.items()}} for st in spec.states])
+    transitions = pd.DataFrame([
+        {"from": t.from_state, "to": t.to_state,
+         **{name: ("C" if e is None else e.text) for name, e in t.expressions.items()}}
+        for t in spec.transitions])
+    rewards = pd.DataFrame([
+        {"from": r.from_state, "to": r.to_state, "reward": r.reward, "value": r.value.text,
+         "description": r.description} for r in spec.transition_rewards])
     strategies = pd.DataFrame([
         {"strategy": s.name, "description": s.description,
-         "one-off costs": "; ".join(f"{k} = {e.text}" for k, e in s.oneoff.items()),
+         "one-off at time 0": "; ".join(f"{k} = {e.text}" for k, e in s.oneoff.items()),
          "parameter overrides": "; ".join(f"{k} = {e.text}" for k, e in s.overrides.items())}
         for s in spec.strategies])
-    return SheetSpec("parameters", [
-        Block("Parameters (base values; expressions are derived parameters)",
+    blocks = [
+        Block("Parameters (a value that is an expression is derived from other parameters)",
               pd.DataFrame(rows)),
-        Block("Strategies", strategies),
-    ])
+        Block("States (rewards per cycle)", states),
+        Block("Transitions: probability per cycle, by strategy (C = the remainder)",
+              transitions),
+    ]
+    if len(rewards):
+        blocks.append(Block("Transition rewards (one-off, per transition)", rewards))
+    blocks.append(Block("Strategies (the first is the comparator)", strategies))
+    return SheetSpec("inputs", blocks)
 
 
 def provenance_sheet(spec: ModelSpec) -> SheetSpec:
@@ -201,6 +318,10 @@ def provenance_sheet(spec: ModelSpec) -> SheetSpec:
 def _write_sheet(book, sheet: SheetSpec, currency: str) -> None:
     ws = book.create_sheet(_sheet_title(sheet.name))
     ws.sheet_view.showGridLines = False
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     row = 1
     widths: dict[int, float] = {}
     first_header = None
