@@ -48,9 +48,26 @@ def write_results(base: BaseCase, out_dir: str | Path = "outputs",
 
 
 def write_figures(model: ModelSpec, out_dir: str | Path = "outputs",
-                  analyses: Sequence = ()) -> list[Path]:
-    """Write each analysis' PNG figures under ``out_dir``; returns their paths."""
-    paths = []
+                  analyses: Sequence = (), base: BaseCase | None = None) -> list[Path]:
+    """Write the PNG figures under ``out_dir``: the model's state diagram and, with a
+    base case, its trace; then each analysis' figures. Returns their paths."""
+    from cea.export.figures.diagram import state_diagram, trace_figure
+
+    name = model.settings.model_name
+    out = Path(out_dir)
+    paths = [state_diagram(model, out / f"{name}_diagram.png")]
+    if base is not None:
+        paths.append(trace_figure(base.trace(), out / f"{name}_trace.png",
+                                  title=f"{name}: Markov trace"))
     for result in analyses:
-        paths += result.write_figures(out_dir, model.settings.model_name)
+        paths += result.write_figures(out_dir, name)
     return paths
+
+
+def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = ()):
+    """Write ``<model>_report.md`` (and ``.html``) in CHEERS 2022 order."""
+    from cea.export.report import build_report
+    from cea.export.report import write_report as _write
+
+    name = base.spec.settings.model_name
+    return _write(Path(out_dir) / f"{name}_report.md", build_report(base, figures))

@@ -71,10 +71,12 @@ def _threshold_options(p: argparse.ArgumentParser) -> None:
 def _report(model, base, analyses, out: Path) -> int:
     """Write the results workbook (base case + analyses) and the figures; say where."""
     path = api.write_results(base, out, analyses)
-    figures = api.write_figures(model, out, analyses)
+    figures = api.write_figures(model, out, analyses, base)
+    report = api.write_report(base, out, figures)
     print(f"\nResults written to {path}")
-    for figure in figures:
-        print(f"Figure written to {figure}")
+    print(f"Report written to {report[0]} (and .html)")
+    print(f"{len(figures)} figures written to {out}/: "
+          + ", ".join(Path(f).name for f in figures))
     return 0
 
 

@@ -94,7 +94,7 @@ DISCOUNT_TIMING_TEXT = {
     "middle": "each cycle's rewards discounted at the cycle's middle (t - 1/2 cycles)",
     "end": "each cycle's rewards discounted at the cycle's end (t cycles)",
     "time_point": "each cohort count discounted at its own time point (start at t - 1, "
-    "end at t cycles); transition rewards at the cycle's end",
+    "end at t cycles); transition rewards at mid-cycle (t - 1/2)",
 }
 
 

@@ -1,0 +1,119 @@
+"""The results workbook a payer reads: complete, safe, whole, and readable by a real
+spreadsheet application (LibreOffice converts it to PDF)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+
+from cea import api
+from cea.analyses.dsa import one_way
+from cea.analyses.gsa import GSAWarning, sobol
+from cea.export import excel
+from cea.scenarios import run_scenarios
+from tests.conftest import ROOT, two_state_sheets
+
+WALKBACK = ROOT / "inputs" / "walkback.xlsx"
+HIV = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.fixture(scope="module")
+def every_kind(tmp_path_factory):
+    """Results workbooks of each kind: base case only (HIV), and WalkBack with one-way,
+    scenarios and Sobol sheets."""
+    out = tmp_path_factory.mktemp("results")
+    hiv = api.load(HIV)
+    paths = [api.write_results(api.base_case(hiv), out / "hiv")]
+    model = api.load(WALKBACK)
+    with pytest.warns(GSAWarning):  # n = 16 is far too small to converge; fine for layout
+        analyses = [one_way(model), run_scenarios(model, "all"), sobol(model, n=16)]
+    paths.append(api.write_results(api.base_case(model), out / "walkback", analyses))
+    return paths
+
+
+def test_sheets_in_reading_order_with_charts(every_kind):
+    hiv, walkback = (openpyxl.load_workbook(p) for p in every_kind)
+    assert hiv.sheetnames == ["summary", "base case", "inputs", "trace", "provenance"]
+    names = walkback.sheetnames
+    assert names[:2] == ["summary", "base case"] and names[-3:] == ["inputs", "trace",
+                                                                     "provenance"]
+    assert {"one-way", "scenarios", "gsa sobol"} <= set(names)
+    assert walkback["one-way"]._charts and walkback["gsa sobol"]._charts
+    for ws in walkback.worksheets:
+        assert ws.sheet_view.showGridLines is False
+
+
+def test_summary_states_the_decision(every_kind):
+    ws = openpyxl.load_workbook(every_kind[1])["summary"]
+    text = [str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert any("healthcare system perspective" in t for t in text)
+    assert "dominant" in text or any(t.replace(",", "").replace(".", "").isdigit()
+                                     for t in text)
+    assert any("AUD 2024" in t for t in text)
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed; .ci/run "
+                    "installs Debian's libreoffice-calc-nogui")
+def test_libreoffice_converts_every_kind_to_pdf(every_kind, tmp_path):
+    for path in every_kind:
+        done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
+                               str(tmp_path), str(path)], capture_output=True, timeout=180)
+        pdf = tmp_path / (path.stem + ".pdf")
+        assert done.returncode == 0 and pdf.exists(), done.stderr.decode()[-500:]
+        assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_text_from_inputs_is_never_a_formula(make_workbook, tmp_path):
+    sheets = two_state_sheets()
+    sheets["parameters"][1][3] = '=HYPERLINK("http://x","y")'
+    sheets["parameters"][1][4] = "+1+1"
+    model = api.load(make_workbook(sheets))
+    path = api.write_results(api.base_case(model), tmp_path)
+    ws = openpyxl.load_workbook(path)["inputs"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for text in ('=HYPERLINK("http://x","y")', "+1+1"):
+        assert cells[text].data_type == "s"
+    raw = __import__("zipfile").ZipFile(path).read("xl/worksheets/sheet3.xml").decode()
+    assert "<f>" not in raw
+
+
+def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path, monkeypatch):
+    model = api.load(HIV)
+    base = api.base_case(model)
+    path = api.write_results(base, tmp_path)
+    before = path.read_bytes()
+    calls = {"n": 0}
+    real = excel._write_sheet
+
+    def fail_after_first(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("disk full (injected)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(excel, "_write_sheet", fail_after_first)
+    with pytest.raises(RuntimeError, match="injected"):
+        api.write_results(base, tmp_path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_a_results_file_open_or_saved_elsewhere_is_not_overwritten(tmp_path):
+    model = api.load(HIV)
+    base = api.base_case(model)
+    first = api.write_results(base, tmp_path)
+    assert api.write_results(base, tmp_path) == first  # ours, closed: replaced
+    lock = tmp_path / f"~${first.name}"
+    lock.write_bytes(b"x")
+    second = api.write_results(base, tmp_path)
+    assert second.name == "hiv_chancellor_results (2).xlsx"
+    lock.unlink()
+    book = openpyxl.load_workbook(first)
+    book.properties.lastModifiedBy = "someone"
+    book.save(first)
+    third = api.write_results(base, tmp_path)
+    assert third != first and first.exists()
