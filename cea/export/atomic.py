@@ -23,6 +23,9 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
