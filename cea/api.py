@@ -44,7 +44,9 @@ def write_results(base: BaseCase, out_dir: str | Path = "outputs",
     two-way, threshold, PSA, GSA, scenarios); their sheets follow the base case.
     """
     extra = [sheet for result in analyses for sheet in result.to_sheets()]
-    return _write_results(results_path(base.spec, out_dir), base, extra)
+    summary = [block for result in analyses if hasattr(result, "summary_blocks")
+               for block in result.summary_blocks()]
+    return _write_results(results_path(base.spec, out_dir), base, extra, summary)
 
 
 def write_figures(model: ModelSpec, out_dir: str | Path = "outputs",

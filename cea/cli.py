@@ -39,6 +39,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", default=None, metavar="NAMES",
                    help="also run scenarios of the scenarios sheet: 'all' or names, "
                         "comma-separated")
+    p.add_argument("--all", action="store_true",
+                   help="also scenarios, one-way, PSA with EVPI and EVPPI, and Sobol indices")
 
 
 def _dsa_options(p: argparse.ArgumentParser) -> None:
@@ -50,6 +52,20 @@ def _twoway_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("parameter1")
     p.add_argument("parameter2")
     p.add_argument("--points", type=int, default=11, help="grid points per axis (default 11)")
+
+
+def _psa_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--draws", type=int, default=None,
+                   help="number of draws (default: the workbook's psa_draws)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the workbook's)")
+
+
+def _evppi_options(p: argparse.ArgumentParser) -> None:
+    _psa_options(p)
+    p.add_argument("--params", nargs="*", default=None,
+                   help="parameters (a+b for a joint set); default: every uncertain one")
+    p.add_argument("--groups", nargs="*", default=None,
+                   help="parameter groups (the parameters sheet's group column)")
 
 
 def _gsa_options(p: argparse.ArgumentParser) -> None:
@@ -75,7 +91,7 @@ def _report(model, base, analyses, out: Path) -> int:
     report = api.write_report(base, out, figures)
     print(f"\nResults written to {path}")
     print(f"Report written to {report[0]} (and .html)")
-    print(f"{len(figures)} figures written to {out}/: "
+    print(f"{len(figures)} figures and tables written to {out}/: "
           + ", ".join(Path(f).name for f in figures))
     return 0
 
@@ -102,14 +118,43 @@ def _run(args: argparse.Namespace) -> int:
         print("\nTrial fit (model against published figures)")
         print(fit.table[["target", "observed", "predicted", "difference", "fitted"]]
               .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
-    if args.scenarios:
+    if args.all:
+        args.scenarios = args.scenarios or "all"
+    if args.scenarios and model.scenarios:
         scenarios = run_scenarios(model, args.scenarios)
         analyses.append(scenarios)
         for scenario, result in scenarios.results[1:]:
             print(f"\nScenario: {scenario.name} ({scenario.description})")
             for perspective in model.settings.perspectives:
                 print(format_icer_table(result, perspective))
+    if args.all:
+        analyses += _every_analysis(args, model)
     return _report(model, base, analyses, args.out)
+
+
+def _every_analysis(args: argparse.Namespace, model) -> list:
+    """One-way, PSA with EVPI and EVPPI, and Sobol indices, with the workbook's settings."""
+    import warnings
+
+    from cea.analyses import gsa
+    from cea.analyses.dsa import one_way
+    from cea.analyses.voi import evppi
+
+    analyses = [one_way(model)]
+    print("\nOne-way analysis: top of the tornado")
+    print(analyses[0].tornado()[["parameter", "low_value", "high_value", "swing"]].head(8)
+          .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    args.draws, args.seed = None, None
+    result = _psa_run(args, model)
+    analyses.append(_PSAReport(result, evppi(result)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", gsa.GSAWarning)
+        indices = gsa.sobol(model)
+    for warning in caught:
+        print(f"Note: {warning.message}")
+    print(f"\nSobol indices (N = 1024, {indices.n_rows:,} rows)")
+    print(indices.summary().to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    return analyses + [indices]
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -190,6 +235,62 @@ def _gsa(args: argparse.Namespace) -> int:
     return _report(model, base, [result], args.out)
 
 
+@dataclass(frozen=True)
+class _PSAReport:
+    """A PSA with (optionally) its EVPPI, as one analysis for the results workbook."""
+
+    result: object
+    evppi: object = None
+
+    def to_sheets(self):
+        return self.result.to_sheets(evppi=self.evppi)
+
+    def summary_blocks(self):
+        return self.result.summary_blocks()
+
+    def write_figures(self, out_dir, model_name):
+        paths = self.result.write_figures(out_dir, model_name, evppi=self.evppi)
+        return paths + self.result.write_csv(out_dir, model_name)
+
+
+def _psa_run(args: argparse.Namespace, model):
+    from cea.analyses.psa import run_psa
+
+    result = run_psa(model, n_draws=args.draws, seed=args.seed)
+    print(f"\nProbabilistic analysis: {result.n_draws:,} draws, seed {result.seed}")
+    print(result.summary().to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    evpi = result.evpi()
+    settings = model.settings
+    at = evpi[evpi["wtp"].isin(settings.wtp)]
+    print("\nProbability cost-effective and EVPI per person at the workbook's thresholds")
+    ceac = result.ceac()
+    print(ceac[ceac["wtp"].isin(settings.wtp)].to_string(index=False,
+                                                         float_format=lambda v: f"{v:,.4g}"))
+    print(at.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    return result
+
+
+def _psa(args: argparse.Namespace) -> int:
+    model, base = _base(args, show=False)
+    print(_header(model))
+    result = _psa_run(args, model)
+    return _report(model, base, [_PSAReport(result)], args.out)
+
+
+def _evppi(args: argparse.Namespace) -> int:
+    from cea.analyses.voi import evppi
+
+    model, base = _base(args, show=False)
+    print(_header(model))
+    result = _psa_run(args, model)
+    params = [p.split("+") if "+" in p else p for p in args.params] if args.params else None
+    table = evppi(result, params=params, groups=args.groups or None)
+    print("\nEVPPI per person (regression on the PSA draws, Strong et al. 2014)")
+    print(table.sort_values("evppi", ascending=False).head(20).to_string(
+        index=False, float_format=lambda v: f"{v:,.4g}"))
+    return _report(model, base, [_PSAReport(result, table)], args.out)
+
+
 def _validate(args: argparse.Namespace) -> int:
     model = api.load(args.workbook)
     api.run(model)  # checks every transition matrix of the base case
@@ -221,6 +322,10 @@ COMMANDS = (
             options=_twoway_options),
     Command("threshold", "threshold analysis and value-based price", _threshold,
             options=_threshold_options),
+    Command("psa", "probabilistic sensitivity analysis: CE plane, CEAC, CEAF, EVPI", _psa,
+            options=_psa_options),
+    Command("evppi", "expected value of partial perfect information", _evppi,
+            options=_evppi_options),
     Command("gsa", "global sensitivity analysis (Sobol or Morris) on the decision", _gsa,
             options=_gsa_options),
     Command("validate", "check a workbook without writing anything", _validate),

@@ -276,6 +276,9 @@ def walkback() -> dict[str, list[list]]:
             ["wtp", "28033, 50000", "Edney et al. PharmacoEconomics 2018;36:239; AUD 50,000 "
              "commonly quoted"],
             ["seed", 20240704, ""], ["psa_draws", 1000, ""],
+            ["population", 100000, "adults recovering from an episode of low back pain each "
+             "year who would be offered the programme: an assumption (no source found)"],
+            ["decision_horizon", 5, "years the decision applies (assumption)"],
         ],
         "parameters": p,
         "states": [
