@@ -117,3 +117,30 @@ def test_a_results_file_open_or_saved_elsewhere_is_not_overwritten(tmp_path):
     book.save(first)
     third = api.write_results(base, tmp_path)
     assert third != first and first.exists()
+
+
+def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
+    """Issue 7: `cea run --all` on the shipped workbook writes one results workbook with a
+    sheet per analysis, the PNGs and the report; LibreOffice opens the workbook."""
+    from cea.cli import main
+
+    assert main(["run", "--all", str(WALKBACK), "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    book = openpyxl.load_workbook(tmp_path / "walkback_results.xlsx")
+    expected = {"summary", "base case", "scenarios", "trial fit", "one-way", "PSA",
+                "PSA CE plane", "PSA CEAC", "PSA EVPI", "EVPPI", "gsa sobol", "inputs",
+                "trace", "provenance"}
+    assert expected <= set(book.sheetnames), set(book.sheetnames)
+    charted = [ws.title for ws in book.worksheets if ws._charts]
+    assert {"one-way", "PSA CE plane", "PSA CEAC", "EVPPI", "gsa sobol"} <= set(charted)
+    pngs = {p.name for p in tmp_path.glob("*.png")}
+    for part in ("diagram", "trace", "tornado", "psa_ce_plane", "psa_ceac", "psa_evppi",
+                 "sobol"):
+        assert any(part in name for name in pngs), part
+    report = (tmp_path / "walkback_report.md").read_text()
+    assert "## 23. Main results" in report and "walkback_psa_ceac" in report
+    if SOFFICE:
+        done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
+                               str(tmp_path / "pdf"), str(tmp_path / "walkback_results.xlsx")],
+                              capture_output=True, timeout=300)
+        assert done.returncode == 0 and (tmp_path / "pdf" / "walkback_results.pdf").exists()
