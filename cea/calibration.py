@@ -225,7 +225,7 @@ def calibration_sheets(result: CalibrationResult):
     ])]
 
 
-def write_calibrated_copy(source, result: CalibrationResult, path) -> None:
+def write_calibrated_copy(source, result: CalibrationResult, path):
     """Copy the input workbook to ``path`` with the fitted values and distributions.
 
     The input is opened read-only in memory and never written.
@@ -236,6 +236,7 @@ def write_calibrated_copy(source, result: CalibrationResult, path) -> None:
     import openpyxl
 
     from cea.export.atomic import set_cell, write_atomically
+    from cea.export.excel import safe_target
 
     book = openpyxl.load_workbook(io.BytesIO(Path(source).read_bytes()))
     title = next(t for t in book.sheetnames if t.strip().lower() == "parameters")
@@ -252,4 +253,7 @@ def write_calibrated_copy(source, result: CalibrationResult, path) -> None:
                 text = ", ".join(f"{k}={v:.6g}" for k, v in p.distribution.inputs.items())
                 set_cell(ws.cell(row=row[0].row, column=headers["distribution"]),
                          f"{p.distribution.name}({text})")
-    write_atomically(path, book.save)
+    target = Path(path)
+    if target.exists() and target.resolve() == Path(source).resolve():
+        target = target.with_name(f"{target.stem} (2){target.suffix}")
+    return write_atomically(safe_target(target), book.save)

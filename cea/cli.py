@@ -174,8 +174,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     s = model.settings
     report = write_sheets(args.out / f"{name}_calibration.xlsx", calibration_sheets(result),
                           f"{s.currency} {s.price_year}")
-    copy = args.out / f"{name}_calibrated.xlsx"
-    write_calibrated_copy(args.workbook, result, copy)
+    copy = write_calibrated_copy(args.workbook, result, args.out / f"{name}_calibrated.xlsx")
     print(f"\nFit written to {report}\nCalibrated workbook written to {copy}")
     return 0 if result.success else 1
 

@@ -65,18 +65,37 @@ def _check_sizes(members, fail) -> None:
         fail(f"the archive would unpack to {total / 2**20:.0f} MiB; at most "
              f"{MAX_UNPACKED_BYTES // 2**20} MiB is accepted (a zip bomb?)")
     for m in members:
+        if m.compress_size > m.file_size * 1.01 + 1024:  # deflate never grows data so much
+            fail(f"part {m.filename} holds {m.compress_size:,} compressed bytes for "
+                 f"{m.file_size:,} declared; such files are refused (a zip bomb?)")
         if m.compress_size and m.file_size / m.compress_size > MAX_RATIO and \
                 m.file_size > 2**20:
             fail(f"part {m.filename} compresses {m.file_size / m.compress_size:.0f}:1; such "
                  "ratios are refused (a zip bomb?)")
 
 
+#: Markers of a document type declaration, in the encodings XML parsers accept.
+_DECLARATIONS = tuple(word.encode(codec) for word in ("<!DOCTYPE", "<!ENTITY", "<!doctype",
+                                                       "<!entity")
+                      for codec in ("ascii", "utf-16-le", "utf-16-be"))
+_CHUNK = 2**20
+
+
 def _check_xml(archive: zipfile.ZipFile, members, fail) -> None:
+    """Inflate every part in bounded chunks: no part may inflate beyond its declared size
+    (a lying central directory), and no XML part may declare a document type anywhere."""
     for m in members:
-        if not m.filename.endswith((".xml", ".rels", ".vml")):
-            continue
+        is_xml = m.filename.endswith((".xml", ".rels", ".vml"))
+        seen, tail = 0, b""
         with archive.open(m) as handle:
-            head = handle.read(4096)
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            fail(f"part {m.filename} declares an XML document type or entities; genuine "
-                 "workbooks never do, and such files are refused (entity expansion attack?)")
+            while chunk := handle.read(_CHUNK):
+                seen += len(chunk)
+                if seen > m.file_size:
+                    fail(f"part {m.filename} inflates beyond the {m.file_size} bytes its "
+                         "archive declares; such files are refused (a zip bomb?)")
+                window = tail + chunk
+                if is_xml and any(word in window for word in _DECLARATIONS):
+                    fail(f"part {m.filename} declares an XML document type or entities; "
+                         "genuine workbooks never do, and such files are refused (entity "
+                         "expansion attack?)")
+                tail = window[-32:]

@@ -18,6 +18,8 @@ from cea.schema import SHEET_BY_NAME, SHEETS
 MAX_ROWS = 20_000
 MAX_COLUMNS = 500
 MAX_MAGNITUDE = 1e15
+MAX_TEXT = 5_000
+MAX_LINE = 400
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 
@@ -30,6 +32,8 @@ class Problems:
         self.places: set[str] = set()
 
     def add(self, where: str, message: str) -> None:
+        if len(message) > MAX_LINE:  # a huge cell quoted whole would flood the terminal
+            message = f"{message[:MAX_LINE]}... ({len(message):,} characters in all)"
         line = f"{where}: {message}"
         if line not in self.items:
             self.items.append(line)
@@ -171,6 +175,10 @@ def _value(cell, formula_cell, sheet: str, problems: Problems):
         return None
     if isinstance(value, str):
         value = value.strip()
+        if len(value) > MAX_TEXT:
+            problems.add(ref, f"text of {len(value):,} characters; cells hold at most "
+                              f"{MAX_TEXT:,} (put long notes outside the model's sheets)")
+            return None
         if value.startswith("#") and value.endswith(("!", "?", "A")) and len(value) < 9:
             problems.add(ref, f"cell shows a spreadsheet error {value}; fix the formula")
             return None

@@ -34,6 +34,7 @@ from cea.workbook_correlations import read_correlations
 from cea.workbook_scenarios import read_scenarios, read_targets
 from cea.workbook_settings import read_settings
 
+MAX_NAME = 64
 #: Names an expression may read besides parameters.
 TIME_NAMES = frozenset({"cycle", "year", "cycle_years", "state_time"})
 #: Allowed range of parameters by name prefix (the field's naming convention).
@@ -169,6 +170,9 @@ def _suggest(name: str, known) -> str:
 
 def _identifier(cell, problems: Problems, what: str, *, reserved: bool = True) -> str | None:
     value = cell.value
+    if isinstance(value, str) and len(value) > MAX_NAME:
+        problems.add(cell.ref, f"{what} has {len(value):,} characters; at most {MAX_NAME}")
+        return None
     if not isinstance(value, str) or not value.isidentifier() or value.startswith("_"):
         problems.add(cell.ref, f"{what} {value!r} is not a valid name; use letters, digits and "
                                "underscores, starting with a letter")
@@ -397,6 +401,10 @@ def _read_strategies(sheet: SheetData, names: _Names, problems: Problems):
         name = row.text("name")
         if not name:
             problems.add(row.cell("name").ref, "strategy name is empty")
+            continue
+        if len(name) > MAX_NAME:
+            problems.add(row.cell("name").ref, f"strategy name has {len(name):,} characters; "
+                                               f"at most {MAX_NAME}")
             continue
         if name in seen:
             problems.add(row.cell("name").ref, f"strategy '{name}' is listed twice")

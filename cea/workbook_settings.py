@@ -95,6 +95,8 @@ def _text(setting: Setting, value) -> str:
     text = str(value).strip()
     if setting.key == "model_name" and not all(ch.isalnum() or ch in "_-" for ch in text):
         raise ValueError("must be letters, digits, - and _ only (it names the output files)")
+    if setting.key == "model_name" and len(text) > 64:
+        raise ValueError(f"has {len(text)} characters; at most 64 (it names the output files)")
     return text
 
 
