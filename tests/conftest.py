@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,26 @@ def make_workbook(tmp_path):
         return write_input_workbook(tmp_path / name, copy.deepcopy(sheets))
 
     return make
+
+
+@functools.cache
+def build_script():
+    """scripts/build_workbooks.py as a module (the shipped workbooks' definitions)."""
+    spec = importlib.util.spec_from_file_location("build_workbooks",
+                                                  ROOT / "scripts" / "build_workbooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def load(make_workbook):
+    """``load(sheets) -> ModelSpec``, through a written workbook."""
+    from cea.workbook import load_workbook
+
+    counter = iter(range(1000))
+
+    def build(sheets: dict):
+        return load_workbook(make_workbook(sheets, name=f"m{next(counter)}.xlsx"))
+
+    return build

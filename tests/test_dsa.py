@@ -7,8 +7,6 @@ changed input (for the value-based price identity).
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -22,7 +20,7 @@ from cea.analyses.twoway import two_way
 from cea.engine import ModelError
 from cea.export.excel import write_results
 from cea.workbook import load_workbook
-from tests.conftest import ROOT, two_state_sheets
+from tests.conftest import ROOT, build_script, two_state_sheets
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -32,12 +30,7 @@ def walkback():
     return load_workbook(ROOT / "inputs" / "walkback.xlsx")
 
 
-def _build_script():
-    spec = importlib.util.spec_from_file_location("build_workbooks",
-                                                  ROOT / "scripts" / "build_workbooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_build_script = build_script
 
 
 def _count_engine_calls(monkeypatch) -> list[int]:

@@ -3,34 +3,17 @@ checks of the transition matrices and transition rewards."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from cea.engine import ModelError, run
 from cea.workbook import load_workbook
-from tests.conftest import ROOT, two_state_sheets
+from tests.conftest import ROOT, build_script, two_state_sheets
+
+_build_script = build_script
 
 
-def _build_script():
-    spec = importlib.util.spec_from_file_location("build_workbooks",
-                                                  ROOT / "scripts" / "build_workbooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def load(make_workbook):
-    """``load(sheets) -> ModelSpec``, through a written workbook."""
-    counter = iter(range(1000))
-
-    def build(sheets: dict):
-        return load_workbook(make_workbook(sheets, name=f"m{next(counter)}.xlsx"))
-
-    return build
 
 
 # =========================================================================== HIV model

@@ -35,7 +35,6 @@ import numpy as np
 import pytest
 
 from cea.engine import run
-from cea.workbook import load_workbook
 from tests.conftest import two_state_sheets
 
 P, RATE, T = 0.1, 0.05, 10
@@ -97,15 +96,6 @@ def _sheets(method: str, timing: str, *, rate: float = RATE, cycles: int = T,
     return sheets
 
 
-@pytest.fixture
-def load(make_workbook):
-    """``load(sheets) -> ModelSpec``, through a written workbook."""
-    counter = iter(range(1000))
-
-    def build(sheets: dict):
-        return load_workbook(make_workbook(sheets, name=f"m{next(counter)}.xlsx"))
-
-    return build
 
 
 @pytest.fixture

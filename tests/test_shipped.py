@@ -3,25 +3,18 @@ renderings in docs/inputs/ are up to date."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from cea.render import main as render_all
 from cea.render import render_workbook, rendering_path
 from cea.workbook import load_workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, build_script
 
 INPUTS = ROOT / "inputs"
 SHIPPED = sorted(INPUTS.rglob("*.xlsx"))
 
 
-def _build_script():
-    spec = importlib.util.spec_from_file_location("build_workbooks",
-                                                  ROOT / "scripts" / "build_workbooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_build_script = build_script
 
 
 def test_workbooks_are_shipped():

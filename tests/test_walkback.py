@@ -9,7 +9,7 @@ from cea.calibration import calibrate, trial_fit
 from cea.cli import main
 from cea.scenarios import Change, Scenario, ScenarioError, apply_scenario, run_scenarios
 from cea.workbook import load_workbook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, build_script
 
 WORKBOOK = ROOT / "inputs" / "walkback.xlsx"
 
@@ -85,12 +85,7 @@ def test_waning_lowers_the_qaly_gain(walkback):
 
 
 def test_a_bad_scenario_is_an_input_error(make_workbook):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("b", ROOT / "scripts" / "build_workbooks.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
-    sheets = build.walkback()
+    sheets = build_script().walkback()
     sheets["scenarios"].append(["broken", "x", "no_such_parameter", 1])
     from cea.workbook import WorkbookError
 

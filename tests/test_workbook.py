@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import re
 import zipfile
 from collections.abc import Callable
@@ -25,20 +24,13 @@ import pytest
 
 from cea.template import write_input_workbook
 from cea.workbook import WorkbookError, load_workbook
+from tests.conftest import build_script
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 
 
-def _build_script():
-    spec = importlib.util.spec_from_file_location("build_workbooks",
-                                                  SCRIPTS / "build_workbooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = _build_script()
+BUILD = build_script()
 BASES: dict[str, Callable[[], dict]] = {
     "hiv": BUILD.hiv_chancellor,
     "walkback": BUILD.walkback,
