@@ -186,16 +186,22 @@ def walkback() -> dict[str, list[list]]:
         ["u_cs", 0.610, "utility", "during a care-seeking recurrence (proxy: high-impact "
          "chronic LBP)", HERMAN + ", SE 0.007", 0.50, 0.70, "beta(mean=0.610, se=0.007)",
          "utilities"],
-        ["c_physio_initial", 86.70, "AUD 2024", "initial physiotherapy consultation",
+        ["c_physio_initial", 86.70, "AUD 2024", "initial physiotherapy consultation (the "
+         "programme's first session, about 45 minutes)",
          "TAC Victoria physiotherapy fee schedule, from 1 Jul 2024", 70.95, 200, None,
          "costs"],
-        ["c_physio_standard", 66.06, "AUD 2024", "standard physiotherapy consultation",
+        ["c_physio_standard", 66.06, "AUD 2024", "standard physiotherapy consultation (each "
+         "later session, about 30 minutes; session lengths from a similar walking programme, "
+         "PMC3543841 Table 1)",
          "TAC Victoria physiotherapy fee schedule, from 1 Jul 2024", 60.35, 125, None,
          "costs"],
         ["n_sessions", 6, "sessions", "physiotherapist sessions in the programme", LANCET,
          None, None, None, "costs"],
         ["c_pedometer", 30, "AUD 2024", "pedometer and walking diary", "assumption", 15, 60,
          None, "costs"],
+        ["c_training", 20, "AUD 2024", "physiotherapist health-coaching training per "
+         "participant (a course of about AUD 800 spread over about 40 participants)",
+         "assumption", 0, 60, None, "costs"],
         ["c_cs_episode_2015", 167.74, "AUD 2015", "healthcare cost of a care-seeking episode "
          "(12 weeks, first-line care)", "Lin et al. Eur Spine J 2018;27:109 (SD 427.24)",
          100, 300, "gamma(mean=167.74, se=33.5)", "costs"],
@@ -299,7 +305,7 @@ def walkback() -> dict[str, list[list]]:
             [uc, "no preventive treatment; free to seek any care", "yes", 0, 0, 0, 1, 1, 1],
             [wb, "6 physiotherapist sessions over 6 months: individualised progressive walking "
              "and pain education", "yes", "c_physio_initial + (n_sessions - 1) * "
-             "c_physio_standard + c_pedometer", "n_ae_excess * c_gp_visit",
+             "c_physio_standard + c_pedometer + c_training", "n_ae_excess * c_gp_visit",
              "-n_ae_excess * qaly_loss_ae", None, None, None],
             [sw, "one physiotherapist session and subsidised pool entries for a swimming "
              "programme (assumed effect; scenario only)", "no",

@@ -187,3 +187,20 @@ def test_python_dash_m_version():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"cea {cea.__version__}"
+
+
+def test_hiv_through_the_cli_matches_the_published_model(tmp_path, capsys):
+    """Briggs, Claxton & Sculpher (2006) Example 2.5 as reproduced by heemod's test_dmhee.R:
+    costs 44663.4535637 / 50601.6513312, life-years 7.9912066 / 8.9373889, ICER 6275.95560.
+    The numbers are read back from the results workbook that `cea run` writes."""
+    hiv = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"
+    assert main(["run", str(hiv), "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    ws = openpyxl.load_workbook(tmp_path / "hiv_chancellor_results.xlsx")["summary"]
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r[0] in ("monotherapy",
+                                                                         "combination")}
+    assert rows["monotherapy"][1] == pytest.approx(44663.4535637, rel=1e-6)
+    assert rows["combination"][1] == pytest.approx(50601.6513312, rel=1e-6)
+    assert rows["monotherapy"][2] == pytest.approx(7.9912066, rel=1e-6)
+    assert rows["combination"][2] == pytest.approx(8.9373889, rel=1e-6)
+    assert rows["combination"][5] == pytest.approx(6275.95560, rel=1e-6)

@@ -297,14 +297,14 @@ def test_value_based_price_is_the_threshold_of_the_one_off_cost(make_workbook):
 def test_walkback_value_based_price_verified_by_the_engine(walkback):
     """Setting WalkBack's one-off cost to the price makes its incremental NMB 0.
 
-    The intervention cost is strategies!C3 = c_physio_initial + (n_sessions - 1) x
-    c_physio_standard + c_pedometer (86.70 + 5 x 66.06 + 30 = 447 as first shipped);
+    The intervention cost is strategies!D3 = c_physio_initial + (n_sessions - 1) x
+    c_physio_standard + c_pedometer + c_training (86.70 + 5 x 66.06 + 30 + 20 = 467);
     c_pedometer enters nothing else, so raising it by (price - one-off cost) moves the one-off
     cost to the price.
     """
     v = {p.name: p.value for p in walkback.parameters if p.is_free}
     one_off = v["c_physio_initial"] + (v["n_sessions"] - 1) * v["c_physio_standard"] \
-        + v["c_pedometer"]
+        + v["c_pedometer"] + v["c_training"]
     prices = value_based_price(walkback)
     np.testing.assert_allclose(prices["one_off_cost"], one_off, rtol=1e-12)
     s = walkback.settings
