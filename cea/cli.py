@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         analyses.append(fit)
         print("\nTrial fit (model against published figures)")
         print(fit.table[["target", "observed", "predicted", "difference", "fitted"]]
-              .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+              .to_string(index=False, float_format=_num))
     if args.all:
         args.scenarios = args.scenarios or "all"
     if args.scenarios and model.scenarios:
@@ -143,7 +143,7 @@ def _every_analysis(args: argparse.Namespace, model) -> list:
     analyses = [one_way(model)]
     print("\nOne-way analysis: top of the tornado")
     print(analyses[0].tornado()[["parameter", "low_value", "high_value", "swing"]].head(8)
-          .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+          .to_string(index=False, float_format=_num))
     args.draws, args.seed = None, None
     result = _psa_run(args, model)
     analyses.append(_PSAReport(result, evppi(result)))
@@ -153,7 +153,7 @@ def _every_analysis(args: argparse.Namespace, model) -> list:
     for warning in caught:
         print(f"Note: {warning.message}")
     print(f"\nSobol indices (N = 1024, {indices.n_rows:,} rows)")
-    print(indices.summary().to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    print(indices.summary().to_string(index=False, float_format=_num))
     return analyses + [indices]
 
 
@@ -169,7 +169,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     print(f"Calibration of {', '.join(result.parameters['parameter'])}: {result.message}")
     print(result.parameters.to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
     print(result.fit[["target", "observed", "predicted", "difference", "fitted"]]
-          .to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+          .to_string(index=False, float_format=_num))
     name = model.settings.model_name
     s = model.settings
     report = write_sheets(args.out / f"{name}_calibration.xlsx", calibration_sheets(result),
@@ -190,7 +190,7 @@ def _dsa(args: argparse.Namespace) -> int:
     print(f"\nOne-way analysis: {len(result.ranges)} parameters varied in "
           f"{len(result.table)} rows; ranked by {ranked}")
     print(tornado[["parameter", "low_value", "high_value", "outcome_low", "outcome_high",
-                   "swing"]].head(15).to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+                   "swing"]].head(15).to_string(index=False, float_format=_num))
     return _report(model, base, [result], args.out)
 
 
@@ -230,7 +230,7 @@ def _gsa(args: argparse.Namespace) -> int:
     else:
         result = gsa.morris(model, trajectories=args.trajectories, groups=args.groups)
         print(f"\nMorris screening, {args.trajectories} trajectories")
-    print(result.summary().to_string(index=False, float_format=lambda v: f"{v:,.3g}"))
+    print(result.summary().to_string(index=False, float_format=_num))
     return _report(model, base, [result], args.out)
 
 
@@ -257,15 +257,15 @@ def _psa_run(args: argparse.Namespace, model):
 
     result = run_psa(model, n_draws=args.draws, seed=args.seed)
     print(f"\nProbabilistic analysis: {result.n_draws:,} draws, seed {result.seed}")
-    print(result.summary().to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+    print(result.summary().to_string(index=False, float_format=_num))
     evpi = result.evpi()
     settings = model.settings
     at = evpi[evpi["wtp"].isin(settings.wtp)]
     print("\nProbability cost-effective and EVPI per person at the workbook's thresholds")
     ceac = result.ceac()
     print(ceac[ceac["wtp"].isin(settings.wtp)].to_string(index=False,
-                                                         float_format=lambda v: f"{v:,.4g}"))
-    print(at.to_string(index=False, float_format=lambda v: f"{v:,.4g}"))
+                                                         float_format=_num))
+    print(at.to_string(index=False, float_format=_num))
     return result
 
 
@@ -286,7 +286,7 @@ def _evppi(args: argparse.Namespace) -> int:
     table = evppi(result, params=params, groups=args.groups or None)
     print("\nEVPPI per person (regression on the PSA draws, Strong et al. 2014)")
     print(table.sort_values("evppi", ascending=False).head(20).to_string(
-        index=False, float_format=lambda v: f"{v:,.4g}"))
+        index=False, float_format=_num))
     return _report(model, base, [_PSAReport(result, table)], args.out)
 
 
@@ -403,6 +403,11 @@ def format_icer_table(base, perspective: str) -> str:
     cats = ", ".join(s.perspectives[perspective])
     return (f"\n{perspective} perspective (costs: {cats}; discounted)\n"
             + shown.to_string(index=False))
+
+
+def _num(v: float) -> str:
+    """Numbers for the terminal: thousands with separators, small ones to 4 digits."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def _blank(fmt):
