@@ -54,10 +54,27 @@ def _twoway_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--points", type=int, default=11, help="grid points per axis (default 11)")
 
 
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="run the model's rows in a pool of N local processes (or N workers of "
+                        "--scheduler local); results are the same")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the model's rows on a dask cluster (tcp://host:8786), or 'local' "
+                        "for a LocalCluster on this machine; needs cea[distributed]")
+
+
+def _executor(args: argparse.Namespace):
+    """The executor of --workers / --scheduler (a context manager; None in-process)."""
+    from cea.executors import open_executor
+
+    return open_executor(getattr(args, "workers", None), getattr(args, "scheduler", None))
+
+
 def _psa_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--draws", type=int, default=None,
                    help="number of draws (default: the workbook's psa_draws)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the workbook's)")
+    _executor_options(p)
 
 
 def _evppi_options(p: argparse.ArgumentParser) -> None:
@@ -76,6 +93,7 @@ def _gsa_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--second-order", action="store_true", help="also second-order indices")
     p.add_argument("--groups", action="store_true",
                    help="indices per parameter group (the parameters sheet's group column)")
+    _executor_options(p)
 
 
 def _threshold_options(p: argparse.ArgumentParser) -> None:
@@ -225,7 +243,9 @@ def _gsa(args: argparse.Namespace) -> int:
     model, base = _base(args, show=False)
     print(_header(model))
     if args.method == "sobol":
-        result = gsa.sobol(model, n=args.n, second_order=args.second_order, groups=args.groups)
+        with _executor(args) as executor:
+            result = gsa.sobol(model, n=args.n, second_order=args.second_order,
+                               groups=args.groups, executor=executor)
         print(f"\nSobol indices, N = {args.n}: {len(result.design())} rows through the engine")
     else:
         result = gsa.morris(model, trajectories=args.trajectories, groups=args.groups)
@@ -255,7 +275,8 @@ class _PSAReport:
 def _psa_run(args: argparse.Namespace, model):
     from cea.analyses.psa import run_psa
 
-    result = run_psa(model, n_draws=args.draws, seed=args.seed)
+    with _executor(args) as executor:
+        result = run_psa(model, n_draws=args.draws, seed=args.seed, executor=executor)
     print(f"\nProbabilistic analysis: {result.n_draws:,} draws, seed {result.seed}")
     print(result.summary().to_string(index=False, float_format=_num))
     evpi = result.evpi()

@@ -53,7 +53,7 @@ from SALib.analyze import sobol as salib_sobol_analyze
 from SALib.sample import morris as salib_morris_sample
 from SALib.sample import sobol as salib_sobol_sample
 
-from cea import engine, incremental
+from cea import engine, executors, incremental
 from cea.distributions import Dirichlet
 from cea.sampling import table_from_uniform, uncertain_parameters
 from cea.spec import ModelSpec
@@ -500,7 +500,8 @@ def _warn_notes(method: str, notes, stacklevel: int) -> None:
 
 # --- the model -------------------------------------------------------------------------------
 
-def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_size):
+def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_size,
+              executor=None):
     """Inputs, transform, evaluation and labels shared by :func:`sobol` and :func:`morris`."""
     _require(len(spec.strategies) >= 2, "spec", func, "a model with at least two strategies",
              spec.strategy_names)
@@ -518,7 +519,10 @@ def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_
         return table_from_uniform(spec, u, inputs.names)
 
     def evaluate(table: pd.DataFrame) -> pd.DataFrame:
-        outcomes = engine.run(spec, table, chunk_size=chunk_size)  # the ONE engine call
+        if executor is None:
+            outcomes = engine.run(spec, table, chunk_size=chunk_size)  # the ONE engine call
+        else:  # the same rows, chunks on the executor's workers (cea.executors)
+            outcomes = executors.run_table(spec, table, executor=executor, chunk_size=chunk_size)
         return decision_outputs(spec, outcomes, wtp=thresholds, perspectives=chosen)
 
     context = {"model_name": spec.settings.model_name,
@@ -530,14 +534,16 @@ def sobol(spec: ModelSpec, *, n: int = 1024, second_order: bool = False, groups:
           wtp: float | Sequence[float] | None = None,
           perspective: str | Sequence[str] | None = None, seed: int | None = None,
           num_resamples: int = 100, conf_level: float = 0.95, tolerance: float = 0.1,
-          chunk_size: int | None = None) -> SobolResult:
+          chunk_size: int | None = None, executor=None) -> SobolResult:
     """Sobol indices of the decision's increments over every uncertain parameter.
 
     Outputs: incremental NMB at each threshold (``settings.wtp`` by default) and incremental
     cost per perspective (all by default), and incremental QALYs, for each strategy against
     the first. The N(D + 2) (or N(2D + 2)) rows of the design go through the engine in one
     call. ``seed`` defaults to the workbook's seed. ``groups`` uses the parameters sheet's
-    group column. See :func:`sobol_indices` for the other parameters.
+    group column. ``executor`` (None, a ``concurrent.futures`` executor or a dask client) runs
+    the engine's chunks elsewhere, with bit-identical results (:mod:`cea.executors`). See
+    :func:`sobol_indices` for the other parameters.
 
     Returns
     -------
@@ -551,7 +557,7 @@ def sobol(spec: ModelSpec, *, n: int = 1024, second_order: bool = False, groups:
         wider than ``tolerance``.
     """
     inputs, transform, evaluate, context = _decision(spec, "sobol", wtp, perspective, groups,
-                                                     chunk_size)
+                                                     chunk_size, executor)
     result = _sobol_wiring(inputs.names, transform, evaluate, n=n, groups=inputs.groups,
                            second_order=second_order,
                            seed=spec.settings.seed if seed is None else seed,

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from cea import engine, incremental
+from cea import engine, executors, incremental
 from cea.analyses import voi
 from cea.export.excel import Block, Chart, SheetSpec, icer_words
 from cea.export.tables import slug
@@ -149,7 +149,8 @@ def _check_int(value, name: str, low: int) -> int:
 
 def run_psa(spec: ModelSpec, *, n_draws: int | None = None, seed: int | None = None,
             chunk_size: int | None = None,
-            progress: Callable[[int, int], None] | bool | None = None) -> PSAResult:
+            progress: Callable[[int, int], None] | bool | None = None,
+            executor=None) -> PSAResult:
     """Run a probabilistic sensitivity analysis.
 
     Parameters
@@ -164,6 +165,10 @@ def run_psa(spec: ModelSpec, *, n_draws: int | None = None, seed: int | None = N
     progress : callable(done, total), bool, optional
         Called as draws complete. Default: a bar on stderr when it is a terminal and the
         run takes over a second; False for none.
+    executor : None, concurrent.futures.Executor or distributed.Client, optional
+        Where the engine's chunks run (:mod:`cea.executors`); in this process by default.
+        With an executor the next blocks are sampled while the workers run the previous
+        ones. Results are bit-identical whatever the executor.
 
     Returns
     -------
@@ -179,16 +184,34 @@ def run_psa(spec: ModelSpec, *, n_draws: int | None = None, seed: int | None = N
     costs = {p: np.empty((n_draws, n_strategies)) for p in s.perspectives}
     parameters = np.empty((n_draws, len(sampler.names)))
     start_time = time.perf_counter()
-    for b0 in range(0, sampler.n_blocks, BATCH_BLOCKS):
-        table = sampler.table(b0, min(b0 + BATCH_BLOCKS, sampler.n_blocks))
-        lo, hi = b0 * BLOCK, b0 * BLOCK + len(table)
-        step = None if report is None else (lambda done, _, lo=lo: report(lo + done, n_draws))
-        out = engine.run(spec, table, chunk_size=chunk_size, progress=step)
+    done = [0]
+
+    def step(count: int, _: int) -> None:  # rows done in the batch running now
+        report(done[0] + count, n_draws)
+
+    def keep(lo: int, hi: int, table: pd.DataFrame, out: engine.Outcomes) -> None:
         parameters[lo:hi] = table[list(sampler.names)].to_numpy()
         for measure, array in kept.items():
             array[lo:hi] = out[measure]
         for perspective, categories in s.perspectives.items():
             costs[perspective][lo:hi] = out.cost(categories)
+        done[0] = hi
+
+    pending = None  # with an executor: the batch submitted before, still running
+    for b0 in range(0, sampler.n_blocks, BATCH_BLOCKS):
+        table = sampler.table(b0, min(b0 + BATCH_BLOCKS, sampler.n_blocks))
+        lo, hi = b0 * BLOCK, b0 * BLOCK + len(table)
+        if executor is None:
+            keep(lo, hi, table, engine.run(spec, table, chunk_size=chunk_size,
+                                           progress=None if report is None else step))
+            continue
+        handle = executors.submit_table(spec, table, executor=executor, chunk_size=chunk_size,
+                                        progress=None if report is None else step)
+        if pending is not None:
+            keep(*pending[:3], pending[3].result())
+        pending = (lo, hi, table, handle)
+    if pending is not None:
+        keep(*pending[:3], pending[3].result())
     return PSAResult(spec=spec, seed=seed, n_draws=n_draws,
                      parameters=pd.DataFrame(parameters, columns=list(sampler.names)),
                      qaly=kept["qaly"], ly=kept["ly"], costs=costs,
