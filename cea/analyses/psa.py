@@ -53,6 +53,7 @@ from cea import engine, executors, incremental
 from cea.analyses import voi
 from cea.export.excel import Block, Chart, SheetSpec, icer_words
 from cea.export.tables import slug
+from cea.plan import compile_plan
 from cea.sampling import table_from_uniform, uncertain_parameters
 from cea.spec import ModelSpec
 from cea.workbook_correlations import copula_factor
@@ -197,25 +198,66 @@ def run_psa(spec: ModelSpec, *, n_draws: int | None = None, seed: int | None = N
             costs[perspective][lo:hi] = out.cost(categories)
         done[0] = hi
 
-    pending = None  # with an executor: the batch submitted before, still running
-    for b0 in range(0, sampler.n_blocks, BATCH_BLOCKS):
-        table = sampler.table(b0, min(b0 + BATCH_BLOCKS, sampler.n_blocks))
-        lo, hi = b0 * BLOCK, b0 * BLOCK + len(table)
-        if executor is None:
+    if executor is None:
+        for b0 in range(0, sampler.n_blocks, BATCH_BLOCKS):
+            table = sampler.table(b0, min(b0 + BATCH_BLOCKS, sampler.n_blocks))
+            lo, hi = b0 * BLOCK, b0 * BLOCK + len(table)
             keep(lo, hi, table, engine.run(spec, table, chunk_size=chunk_size,
                                            progress=None if report is None else step))
-            continue
-        handle = executors.submit_table(spec, table, executor=executor, chunk_size=chunk_size,
-                                        progress=None if report is None else step)
-        if pending is not None:
-            keep(*pending[:3], pending[3].result())
-        pending = (lo, hi, table, handle)
-    if pending is not None:
-        keep(*pending[:3], pending[3].result())
+    else:  # each worker draws its own blocks (same streams) and runs them
+        for lo, hi, table, out in _run_on_workers(spec, seed, n_draws, executor):
+            keep(lo, hi, table, out)
+            if report is not None:
+                report(hi, n_draws)
     return PSAResult(spec=spec, seed=seed, n_draws=n_draws,
                      parameters=pd.DataFrame(parameters, columns=list(sampler.names)),
                      qaly=kept["qaly"], ly=kept["ly"], costs=costs,
                      seconds=time.perf_counter() - start_time)
+
+
+#: Blocks of draws per worker task: each task samples and runs 4,096 draws.
+TASK_BLOCKS = 4
+
+
+def _draws_task(packed, seed: int, n_draws: int, b0: int, b1: int):
+    """Run on a worker: sample blocks ``b0`` to ``b1 - 1`` and run them (one thread).
+
+    Returns the uncertain parameters' values and the engine's values for those draws; a
+    ModelError names the draw's row in the whole PSA.
+    """
+    spec = executors._unpack(packed)
+    sampler = DrawSampler(spec, seed, n_draws)
+    table = sampler.table(b0, b1)
+    try:
+        out = engine.run(spec, table, threads=1)
+    except engine.ModelError as e:
+        raise engine.ModelError(executors._ROW.sub(
+            lambda m: f"parameter row {b0 * BLOCK + int(m.group(1))}", str(e))) from None
+    return table[list(sampler.names)].to_numpy(), out.values
+
+
+def _run_on_workers(spec: ModelSpec, seed: int, n_draws: int, executor):
+    """Yield (lo, hi, parameters, outcomes) per task, in draw order."""
+    n_blocks = -(-n_draws // BLOCK)
+    packed = executors.pack_spec(spec)
+    shipped = executors._scattered(executor, packed) if executors.is_dask(executor) \
+        else packed
+    tasks = [(b0, min(b0 + TASK_BLOCKS, n_blocks)) for b0 in range(0, n_blocks, TASK_BLOCKS)]
+    extra = {"pure": False} if executors.is_dask(executor) else {}
+    futures = [executor.submit(_draws_task, shipped, seed, n_draws, b0, b1, **extra)
+               for b0, b1 in tasks]
+    plan = compile_plan(spec)
+    names = tuple(p.name for p in uncertain_parameters(spec))
+    try:
+        for (b0, _), future in zip(tasks, futures):
+            parameters, values = future.result()
+            lo = b0 * BLOCK
+            table = pd.DataFrame(parameters, columns=list(names))
+            out = engine.Outcomes(plan.strategies, plan.measures, values, spec.state_names)
+            yield lo, lo + len(values), table, out
+    finally:
+        for future in futures:
+            future.cancel()
 
 
 def wtp_grid(spec: ModelSpec, steps: int = GRID_STEPS) -> np.ndarray:
