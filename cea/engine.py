@@ -366,11 +366,17 @@ def _transition_rewards(plan: Plan, strategy: str, env, flows: np.ndarray, value
     """Add one-off rewards on transitions: sum over cycles of discount x flow x value."""
     n_rows = flows.shape[2]
     for reward in plan.transition_rewards[strategy]:
+        by_context: dict[int, np.ndarray] = {}  # one evaluation per from-state context
+        edge_values = []
+        for position, state, expression in reward.per_edge:
+            context = env.context(state)
+            if id(context) not in by_context:
+                by_context[id(context)] = _shape(expression.evaluate(context, plan.tables),
+                                                 plan.n_cycles,
+                                                 plan.tunnel_length[state.name], n_rows)
+            edge_values.append(by_context[id(context)][:, reward.sub_index[position], :])
         for discount, column in reward.targets:
-            for position, state, expression in reward.per_edge:
-                v = expression.evaluate(env.context(state), plan.tables)
-                v = _shape(v, plan.n_cycles, plan.tunnel_length[state.name], n_rows)
-                v = v[:, reward.sub_index[position], :]
+            for (position, _, _), v in zip(reward.per_edge, edge_values):
                 weighted = discount[:, None] * flows[:, position, :]
                 if v.shape[0] == 1:
                     values[column] += weighted.sum(axis=0) * v[0]

@@ -28,7 +28,7 @@ class Edges:
 
     src: np.ndarray
     dst: np.ndarray
-    incidence: np.ndarray  # (n_edges, n_expanded): 1 where dst[e] == s
+    n_states: int  # expanded states
     absorbing: np.ndarray  # edges of dead states, probability 1
 
     @cached_property
@@ -37,7 +37,7 @@ class Edges:
         into: dict[int, list[int]] = {}
         for e, d in enumerate(self.dst):
             into.setdefault(int(d), []).append(e)
-        n_states = self.incidence.shape[1]
+        n_states = self.n_states
         width = max(len(v) for v in into.values())
         table = np.full((n_states, width), len(self.dst))
         for d, edges in into.items():
@@ -332,9 +332,7 @@ def _transition_blocks(plan: Plan, strategy: str) -> None:
         complement = next((j for j, e in enumerate(exprs) if e is None), None)
         blocks.append(Block(state, n, exprs, [r.to_state for r in rows],
                             [r.cells[strategy] for r in rows], complement, ids))
-    incidence = np.zeros((len(src), plan.n_expanded))
-    incidence[np.arange(len(src)), dst] = 1.0
-    plan.edges[strategy] = Edges(np.array(src), np.array(dst), incidence,
+    plan.edges[strategy] = Edges(np.array(src), np.array(dst), plan.n_expanded,
                                  np.array(absorbing, dtype=int))
     plan.blocks[strategy] = blocks
 

@@ -103,13 +103,13 @@ def _expression(change: Change, parameters, problems: Problems):
 
 
 def _setting(change: Change, key: str, changes: dict, problems: Problems) -> None:
-    from cea.workbook_settings import _parse
+    from cea.workbook_settings import parse_setting
 
     setting = SETTING_BY_KEY.get(key)
     if setting is None:
         problems.add(change.cell, f"unknown setting '{key}'")
         return
-    value = _parse(setting, change.value, change.cell, problems)
+    value = parse_setting(setting, change.value, change.cell, problems)
     if value is not None:
         changes[key] = value
 

@@ -12,6 +12,7 @@ import hashlib
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -305,12 +306,7 @@ def _check_parameter_names(parameters: list[Parameter], broken, tables,
 
 
 def _check_circular(parameters, strategies, sheet, problems: Problems) -> None:
-    class _Probe:  # the minimum of a spec that derived_order reads
-        pass
-
-    probe = _Probe()
-    probe.parameters = parameters
-    probe.strategies = strategies
+    probe = SimpleNamespace(parameters=parameters, strategies=strategies)  # what it reads
     cells = {p.name: p.cell for p in parameters}
     for strategy in strategies:
         try:

@@ -38,7 +38,7 @@ def read_settings(sheet: SheetData | None, categories, problems: Problems):
             elif setting.default is not None:
                 values[setting.key] = setting.default
             continue
-        parsed = _parse(setting, value, refs[setting.key], problems)
+        parsed = parse_setting(setting, value, refs[setting.key], problems)
         if parsed is not None:
             values[setting.key] = parsed
     if len(problems.items) > before:
@@ -49,7 +49,7 @@ def read_settings(sheet: SheetData | None, categories, problems: Problems):
     return Settings(**values)
 
 
-def _parse(setting: Setting, value, ref: str, problems: Problems):
+def parse_setting(setting: Setting, value, ref: str, problems: Problems):
     parser = _PARSERS[setting.kind]
     try:
         return parser(setting, value)

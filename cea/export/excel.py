@@ -218,7 +218,7 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
                                   "Rows in order of cost; ICERs along the frontier, each "
                                   "against the comparator column."))
         pair = base.pairwise(perspective)
-        pair["icer"] = [v if isinstance(v, str) else v for v in _pair_icer(pair)]
+        pair["icer"] = _pair_icer(pair)
         sheet.blocks.append(Block(f"Each strategy against {pair['reference'][0]}, "
                                   f"{perspective} perspective", pair))
     sheet.blocks.append(Block("Optimal strategy by threshold (highest net monetary benefit)",
