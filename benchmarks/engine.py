@@ -26,8 +26,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cea import allocator, engine  # noqa: E402
-from cea.workbook import load_workbook  # noqa: E402
+from cea import engine  # noqa: E402
+from cea.engine import allocator
+from cea.workbook.reader import load_workbook  # noqa: E402
 
 MODELS = {"walkback": ROOT / "inputs" / "walkback.xlsx",
           "hiv": ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"}

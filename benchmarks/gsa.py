@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cea import allocator  # noqa: E402
+from cea.engine import allocator  # noqa: E402
 from cea.analyses import gsa  # noqa: E402
-from cea.workbook import load_workbook  # noqa: E402
+from cea.workbook.reader import load_workbook  # noqa: E402
 
 TARGET_SECONDS = 60.0
 

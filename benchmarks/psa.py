@@ -25,11 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cea import allocator, engine  # noqa: E402
+from cea import engine  # noqa: E402
+from cea.engine import allocator
 from cea.analyses.psa import run_psa  # noqa: E402
 from cea.analyses.voi import evppi  # noqa: E402
-from cea.sampling import uncertain_parameters  # noqa: E402
-from cea.workbook import load_workbook  # noqa: E402
+from cea.analyses.sampling import uncertain_parameters  # noqa: E402
+from cea.workbook.reader import load_workbook  # noqa: E402
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 

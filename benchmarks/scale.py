@@ -28,10 +28,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cea import allocator, engine, executors  # noqa: E402
+from cea import engine  # noqa: E402
+from cea.engine import allocator, executors
 from cea.analyses import gsa  # noqa: E402
 from cea.analyses.psa import DrawSampler, run_psa  # noqa: E402
-from cea.workbook import load_workbook  # noqa: E402
+from cea.workbook.reader import load_workbook  # noqa: E402
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 SEED = 2024

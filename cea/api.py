@@ -3,73 +3,92 @@
 >>> import cea.api as cea
 >>> model = cea.load("inputs/walkback.xlsx")
 >>> base = cea.base_case(model)
->>> base.icer_table("societal")          # a pandas DataFrame
->>> cea.write_results(base, "outputs")   # outputs/walkback_results.xlsx
+>>> base.icer_table("healthcare system")     # a pandas DataFrame
+>>> psa = cea.psa(model, n_draws=1000, seed=1)
+>>> cea.write_results(base, "outputs", [psa])  # outputs/walkback_results.xlsx
+
+Every analysis has the shape ``analysis(model, *, options..., seed=None, executor=None,
+progress=None) -> Result`` and is listed in :data:`cea.registry.ANALYSES`;
+``cea.api.analyse(name, model, **options)`` runs one by its registry name, and each is
+also here under its own name. Every result has ``to_frame()``: a tidy DataFrame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cea.analyses.deterministic import BaseCase, run_base_case
+from cea import registry
+from cea.analyses.base_case import BaseCase
+from cea.analyses.base_case import run_base_case as base_case
+from cea.analyses.calibration import CalibrationResult, calibrate, trial_fit
+from cea.analyses.gsa import gsa, morris, sobol
+from cea.analyses.one_way import one_way
+from cea.analyses.psa import run_psa as psa
+from cea.analyses.scenarios import run_scenarios as scenarios
+from cea.analyses.threshold import threshold
+from cea.analyses.two_way import two_way
+from cea.analyses.voi import evppi, evppi_table
 from cea.engine import ModelError, Outcomes, run
-from cea.export.excel import write_results as _write_results
-from cea.spec import ModelSpec
-from cea.workbook import WorkbookError, load_workbook
+from cea.engine.executors import open_executor
+from cea.export import present, report
+from cea.export.excel import save_workbook, write_sheets
+from cea.export.results import results_path, write_figures, write_files, write_results
+from cea.model.files import write_atomically
+from cea.model.problems import InputError
+from cea.model.spec import ModelSpec
+from cea.workbook import load_workbook
+from cea.workbook.calibrated import calibrated_book
+from cea.workbook.template import input_book, template_book
 
-__all__ = ["BaseCase", "ModelError", "ModelSpec", "Outcomes", "WorkbookError", "base_case",
-           "load", "results_path", "run", "write_figures", "write_results"]
-
+__all__ = ["BaseCase", "InputError", "ModelError", "ModelSpec", "Outcomes", "analyse",
+           "base_case", "calibrate", "evppi", "evppi_table", "gsa", "load", "morris",
+           "one_way", "open_executor", "psa", "results_path", "run", "scenarios", "sobol",
+           "threshold", "trial_fit", "two_way", "write_calibrated_copy", "write_calibration",
+           "write_figures",
+           "write_files", "write_input_workbook", "write_report", "write_results",
+           "write_template"]
 
 def load(path: str | Path) -> ModelSpec:
-    """Read and validate an input workbook (raises :class:`WorkbookError` listing every problem)."""
+    """Read and validate an input workbook (raises :class:`InputError` listing every
+    problem)."""
     return load_workbook(path)
 
 
-def base_case(model: ModelSpec) -> BaseCase:
-    """Run the base case; the result gives ICER tables, pairwise comparisons and the trace."""
-    return run_base_case(model)
-
-
-def results_path(model: ModelSpec, out_dir: str | Path) -> Path:
-    return Path(out_dir) / f"{model.settings.model_name}_results.xlsx"
-
-
-def write_results(base: BaseCase, out_dir: str | Path = "outputs",
-                  analyses: Sequence = ()) -> Path:
-    """Write ``<out_dir>/<model_name>_results.xlsx`` (whole or not at all).
-
-    ``analyses`` are further results with a ``to_sheets()`` method (one-way,
-    two-way, threshold, PSA, GSA, scenarios); their sheets follow the base case.
-    """
-    extra = [sheet for result in analyses for sheet in result.to_sheets()]
-    summary = [block for result in analyses if hasattr(result, "summary_blocks")
-               for block in result.summary_blocks()]
-    return _write_results(results_path(base.spec, out_dir), base, extra, summary)
-
-
-def write_figures(model: ModelSpec, out_dir: str | Path = "outputs",
-                  analyses: Sequence = (), base: BaseCase | None = None) -> list[Path]:
-    """Write the PNG figures under ``out_dir``: the model's state diagram and, with a
-    base case, its trace; then each analysis' figures. Returns their paths."""
-    from cea.export.figures.diagram import state_diagram, trace_figure
-
-    name = model.settings.model_name
-    out = Path(out_dir)
-    paths = [state_diagram(model, out / f"{name}_diagram.png")]
-    if base is not None:
-        paths.append(trace_figure(base.trace(), out / f"{name}_trace.png",
-                                  title=f"{name}: Markov trace"))
-    for result in analyses:
-        paths += result.write_figures(out_dir, name)
-    return paths
+def analyse(name: str, model: ModelSpec, **options):
+    """Run the registry's analysis ``name`` (e.g. ``"psa"``) on ``model``."""
+    return registry.get(name)(model, **options)
 
 
 def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = ()):
     """Write ``<model>_report.md`` (and ``.html``) in CHEERS 2022 order."""
-    from cea.export.report import build_report
-    from cea.export.report import write_report as _write
-
     name = base.spec.settings.model_name
-    return _write(Path(out_dir) / f"{name}_report.md", build_report(base, figures))
+    return report.write_report(Path(out_dir) / f"{name}_report.md",
+                               report.build_report(base, figures))
+
+
+def write_calibrated_copy(result: CalibrationResult, source: str | Path,
+                          out_dir: str | Path) -> Path:
+    """``<out_dir>/<model>_calibrated.xlsx``: the input workbook ``source`` with the fitted
+    values and distributions (``source`` itself is never written)."""
+    book = calibrated_book(source, result.fitted_values())
+    name = result.spec.settings.model_name
+    return save_workbook(book, Path(out_dir) / f"{name}_calibrated.xlsx", keep=[source])
+
+
+def write_calibration(result: CalibrationResult, out_dir: str | Path) -> Path:
+    """``<out_dir>/<model>_calibration.xlsx``: the fitted parameters and the targets."""
+    present.load()
+    s = result.spec.settings
+    return write_sheets(Path(out_dir) / f"{s.model_name}_calibration.xlsx",
+                        present.sheets(result), s.money)
+
+
+def write_template(path: str | Path) -> Path:
+    """Write the blank, documented input workbook to ``path`` (whole or not at all)."""
+    return write_atomically(path, template_book().save)
+
+
+def write_input_workbook(path: str | Path, sheets: Mapping[str, Sequence[Sequence]]) -> Path:
+    """Write an input workbook: ``sheets[name]`` is a header row followed by data rows."""
+    return write_atomically(path, input_book(sheets).save)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cea.template import write_input_workbook
+from cea.workbook.template import write_input_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,7 @@ def build_script():
 @pytest.fixture
 def load(make_workbook):
     """``load(sheets) -> ModelSpec``, through a written workbook."""
-    from cea.workbook import load_workbook
+    from cea.workbook.reader import load_workbook
 
     counter = iter(range(1000))
 

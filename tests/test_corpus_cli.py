@@ -24,8 +24,8 @@ import pytest
 
 import tests.test_workbook as tw
 from cea.cli import main
-from cea.template import write_input_workbook
-from cea.workbook import WorkbookError, load_workbook
+from cea.workbook.template import write_input_workbook
+from cea.workbook.reader import WorkbookError, load_workbook
 
 COMMANDS = ("validate", "run")
 FULL_CELL = re.compile(r"![A-Z]*\d+$")

@@ -15,10 +15,10 @@ import pytest
 from scipy import stats
 
 from cea.analyses.psa import DrawSampler, run_psa
-from cea.spec import Correlation
-from cea.template import template_sheets
-from cea.workbook import WorkbookError, load_workbook
-from cea.workbook_correlations import copula_factor, normal_scale, rank_scale
+from cea.model.spec import Correlation
+from cea.workbook.template import template_sheets
+from cea.workbook.reader import WorkbookError, load_workbook
+from cea.workbook.correlations import copula_factor, normal_scale, rank_scale
 from tests.conftest import two_state_sheets
 
 

@@ -1,4 +1,4 @@
-"""Tests for cea.distributions: method-of-moments fits, parsing, and rejection of bad input."""
+"""Tests for cea.model.distributions: method-of-moments fits, parsing, and rejection of bad input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cea.distributions import (
+from cea.model.distributions import (
     DISTRIBUTIONS,
     Distribution,
     DistributionError,

@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 from cea import engine
-from cea.analyses.deterministic import run_base_case
-from cea.analyses.dsa import INTERVAL_SOURCE, one_way
+from cea.analyses.base_case import run_base_case
+from cea.analyses.one_way import INTERVAL_SOURCE, one_way
 from cea.analyses.threshold import NO_THRESHOLD, threshold, value_based_price
-from cea.analyses.twoway import two_way
+from cea.analyses.two_way import two_way
 from cea.engine import ModelError
 from cea.export.excel import write_results
-from cea.workbook import load_workbook
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT, build_script, two_state_sheets
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

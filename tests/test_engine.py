@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cea.engine import ModelError, run
-from cea.workbook import load_workbook
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT, build_script, two_state_sheets
 
 _build_script = build_script

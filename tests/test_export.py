@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from cea import api
-from cea.analyses.dsa import one_way
+from cea.analyses.one_way import one_way
 from cea.analyses.gsa import GSAWarning, sobol
 from cea.export import excel
-from cea.scenarios import run_scenarios
+from cea.analyses.scenarios import run_scenarios
 from tests.conftest import ROOT, two_state_sheets
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"

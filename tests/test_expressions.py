@@ -1,4 +1,4 @@
-"""Tests for cea.expressions: the safe, vectorised workbook expression language."""
+"""Tests for cea.model.expressions: the safe, vectorised workbook expression language."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from cea.expressions import (
+from cea.model.expressions import (
     FUNCTIONS,
     RESERVED_NAMES,
     Expression,

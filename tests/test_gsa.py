@@ -19,11 +19,11 @@ from scipy import stats
 
 from cea import engine
 from cea.analyses import gsa
-from cea.analyses.deterministic import run_base_case
+from cea.analyses.base_case import run_base_case
 from cea.export.excel import write_results
-from cea.incremental import pairwise
-from cea.sampling import uncertain_parameters
-from cea.workbook import load_workbook
+from cea.analyses.incremental import pairwise
+from cea.analyses.sampling import uncertain_parameters
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT
 
 #: SALib's own tolerance for Sobol indices of the Ishigami function: tests/test_sobol.py

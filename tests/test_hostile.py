@@ -30,9 +30,9 @@ import pytest
 
 import tests.test_workbook as tw
 from cea.cli import main
-from cea.safety import MAX_FILE_BYTES, MAX_MEMBERS
-from cea.template import write_input_workbook
-from cea.workbook import WorkbookError, load_workbook
+from cea.workbook.safety import MAX_FILE_BYTES, MAX_MEMBERS
+from cea.workbook.template import write_input_workbook
+from cea.workbook.reader import WorkbookError, load_workbook
 
 MiB = 2**20
 SHEET = "xl/worksheets/sheet1.xml"  # the settings sheet

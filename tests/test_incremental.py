@@ -1,4 +1,4 @@
-"""Tests for cea.incremental."""
+"""Tests for cea.analyses.incremental."""
 
 import math
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cea.incremental import STATUS, icer_table, nmb, optimal_strategy, pairwise
+from cea.analyses.incremental import STATUS, icer_table, nmb, optimal_strategy, pairwise
 
 COLUMNS = ["strategy", "cost", "effect", "status", "comparator", "inc_cost", "inc_effect", "icer"]
 

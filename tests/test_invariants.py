@@ -1,6 +1,6 @@
 """Invariants of the engine and of incremental analysis on random models (hypothesis).
 
-Random valid cohort models are built directly as :class:`~cea.spec.ModelSpec` objects
+Random valid cohort models are built directly as :class:`~cea.model.spec.ModelSpec` objects
 (2-5 states, the last one dead; rows of random weights normalised, or a complement C
 taking the remainder; probabilities as constants, free parameters, rates through
 ``rate_to_prob``, time-varying factors and tunnel states read through ``state_time``;
@@ -29,11 +29,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cea import engine, incremental
-from cea.analyses.dsa import one_way
-from cea.expressions import parse
-from cea.plan import compile_plan, counting_weights
-from cea.spec import (
+from cea import engine
+from cea.analyses import incremental
+from cea.analyses.one_way import one_way
+from cea.model.expressions import parse
+from cea.engine.plan import compile_plan, counting_weights
+from cea.model.spec import (
     DISCOUNT_TIMING,
     ModelSpec,
     Parameter,

@@ -28,7 +28,7 @@ import pytest
 import cea.export.excel as excel
 import tests.test_workbook as tw
 from cea.cli import COMMANDS, main
-from cea.template import write_input_workbook
+from cea.workbook.template import write_input_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"

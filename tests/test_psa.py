@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cea.analyses.deterministic import run_base_case
+from cea.analyses.base_case import run_base_case
 from cea.analyses.psa import (
     BLOCK,
     DrawSampler,
@@ -26,7 +26,7 @@ from cea.analyses.psa import (
 )
 from cea.analyses.voi import population_factor
 from cea.export.excel import write_results
-from cea.workbook import load_workbook
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT, two_state_sheets
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"

@@ -1,4 +1,4 @@
-"""Executors (cea.executors): the same numbers, bit for bit, in process, in a process pool
+"""Executors (cea.engine.executors): the same numbers, bit for bit, in process, in a process pool
 and on a dask cluster, whatever the chunking; wired into the PSA, Sobol and the CLI."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cea import engine, executors
+from cea import engine
+from cea.engine import executors
 from cea.analyses import gsa
 from cea.analyses.psa import DrawSampler, run_psa
 from cea.cli import main
 from cea.engine import ModelError
-from cea.workbook import load_workbook
+from cea.workbook.reader import load_workbook
 from tests.conftest import two_state_sheets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from cea.render import main as render_all
-from cea.render import render_workbook, rendering_path
-from cea.workbook import load_workbook
+from cea.workbook.render import main as render_all
+from cea.workbook.render import render_workbook, rendering_path
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT, build_script
 
 INPUTS = ROOT / "inputs"
@@ -30,9 +30,9 @@ def test_shipped_workbook_is_valid(workbook):
 
 @pytest.mark.parametrize("workbook", SHIPPED, ids=lambda p: p.name)
 def test_rendering_in_docs_is_current(workbook):
-    """docs/inputs/<name>.md must equal a fresh rendering (run `python -m cea.render`)."""
+    """docs/inputs/<name>.md must equal a fresh rendering (run `python -m cea.workbook.render`)."""
     target = rendering_path(workbook, INPUTS, ROOT / "docs" / "inputs")
-    assert target.exists(), f"missing {target}; run python -m cea.render"
+    assert target.exists(), f"missing {target}; run python -m cea.workbook.render"
     assert target.read_text(encoding="utf-8") == render_workbook(workbook)
 
 

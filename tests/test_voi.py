@@ -16,7 +16,7 @@ from scipy import stats
 
 from cea.analyses.psa import run_psa
 from cea.analyses.voi import MAX_SET, evppi, evppi_sheet, population_factor, regression_evppi
-from cea.workbook import load_workbook
+from cea.workbook.reader import load_workbook
 from tests.conftest import two_state_sheets
 
 
@@ -159,7 +159,7 @@ def linear_model(tmp_path_factory):
     once. INB = WTP x L x qgain - extra with L the (fixed) discounted life-years, so it is
     linear in both; ``c_care`` is a state cost paid equally under both (no effect on the
     decision). qgain ~ N(0.05, 0.02^2), extra ~ N(500, 300^2)."""
-    from cea.template import write_input_workbook
+    from cea.workbook.template import write_input_workbook
 
     sheets = two_state_sheets(0.1)
     sheets["settings"] = [r for r in sheets["settings"] if r[0] != "wtp"]

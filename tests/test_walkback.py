@@ -5,10 +5,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from cea.calibration import calibrate, trial_fit
+from cea.analyses.calibration import calibrate, trial_fit
 from cea.cli import main
-from cea.scenarios import Change, Scenario, ScenarioError, apply_scenario, run_scenarios
-from cea.workbook import load_workbook
+from cea.analyses.scenarios import Change, Scenario, ScenarioError, apply_scenario, run_scenarios
+from cea.workbook.reader import load_workbook
 from tests.conftest import ROOT, build_script
 
 WORKBOOK = ROOT / "inputs" / "walkback.xlsx"
@@ -87,7 +87,7 @@ def test_waning_lowers_the_qaly_gain(walkback):
 def test_a_bad_scenario_is_an_input_error(make_workbook):
     sheets = build_script().walkback()
     sheets["scenarios"].append(["broken", "x", "no_such_parameter", 1])
-    from cea.workbook import WorkbookError
+    from cea.workbook.reader import WorkbookError
 
     with pytest.raises(WorkbookError, match="no_such_parameter"):
         load_workbook(make_workbook(sheets))

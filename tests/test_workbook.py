@@ -1,4 +1,4 @@
-"""Tests for cea.workbook: the input-workbook reader.
+"""Tests for cea.workbook.reader: the input-workbook reader.
 
 Principle under test: every problem of a workbook is reported at once, each as
 ``sheet!cell: what was found; what is allowed``, in one :class:`WorkbookError`
@@ -22,8 +22,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cea.template import write_input_workbook
-from cea.workbook import WorkbookError, load_workbook
+from cea.workbook.template import write_input_workbook
+from cea.workbook.reader import WorkbookError, load_workbook
 from tests.conftest import build_script
 
 ROOT = Path(__file__).resolve().parent.parent

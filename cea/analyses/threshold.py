@@ -34,17 +34,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from cea import engine, incremental
-from cea.analyses.dsa import Range, resolve_ranges, run_rows, wtp_values
-from cea.analyses.twoway import grid_values
-from cea.export.excel import Block, Chart, SheetSpec
-from cea.spec import ModelSpec
+from cea import engine
+from cea.analyses import incremental
+from cea.analyses.ranges import Range, resolve_ranges, run_rows, wtp_values
+from cea.analyses.two_way import grid_values
+from cea.model.arguments import Integer, check
+from cea.model.spec import ModelSpec
 
 __all__ = ["ThresholdResult", "threshold", "value_based_price"]
 
@@ -81,40 +81,6 @@ class ThresholdResult:
     def to_frame(self) -> pd.DataFrame:
         return self.thresholds.copy()
 
-    def to_sheets(self) -> list[SheetSpec]:
-        """One sheet ``threshold <parameter>``: thresholds, value-based prices, and the NMB
-        difference over the range with a line chart."""
-        p = self.range.parameter
-        wide = self.curve.assign(series=self.curve["strategy"] + " vs " + self.curve["comparator"]
-                                 + ", " + self.curve["perspective"] + " @ "
-                                 + self.curve["wtp"].map("{:,.0f}".format))
-        wide = wide.pivot(index="value", columns="series", values="inc_nmb")
-        series = tuple(wide.columns)
-        wide = wide.reset_index().rename(columns={"value": p})
-        r = self.range
-        return [SheetSpec(f"threshold {p}", [
-            Block(f"Threshold of {p}: value where the two strategies' NMB are equal",
-                  self.thresholds, f"Searched over {r.low:g} to {r.high:g} (range from "
-                  f"{r.source}); base value {r.base:g}. inc_nmb = NMB of strategy minus NMB "
-                  "of comparator."),
-            Block("Value-based price: highest one-off cost at time 0 at which each strategy is "
-                  "cost-effective against the comparator (base case)", self.prices,
-                  "price = one_off_cost + inc_nmb: a one-off cost at time 0 adds one-for-one "
-                  "to total cost."),
-            Block(f"NMB difference over the range of {p}", wide,
-                  chart=Chart(kind="line", x=p, y=series, title=f"NMB difference vs {p}",
-                              x_title=p, y_title="NMB difference")),
-        ])]
-
-    def write_figures(self, out_dir: str | Path, model_name: str) -> list[Path]:
-        """``<model>_threshold_<parameter>.png``: NMB difference over the range, one panel
-        per perspective, thresholds marked."""
-        from cea.export.figures.tornado import threshold_figure
-
-        p = self.range.parameter
-        path = Path(out_dir) / f"{model_name}_threshold_{p}.png"
-        return [threshold_figure(self, path, title=f"{model_name}: threshold analysis of {p}")]
-
 
 def _pairs(spec: ModelSpec, strategies: Sequence[str] | None) -> list[tuple[str, str]]:
     names = spec.strategy_names
@@ -148,14 +114,15 @@ def _inc_nmb(spec, outcomes, perspective: str, wtp: float, pair) -> np.ndarray:
 def threshold(spec: ModelSpec, parameter: str, *, wtp: float | Sequence[float] | None = None,
               perspective: str | None = None, strategies: Sequence[str] | None = None,
               ranges: Mapping[str, tuple[float, float]] | None = None, points: int = 21,
-              xtol: float | None = None) -> ThresholdResult:
+              xtol: float | None = None, seed: int | None = None, executor=None,
+              progress=None) -> ThresholdResult:
     """Value of ``parameter`` at which two strategies have equal NMB.
 
     Parameters
     ----------
     spec : ModelSpec
     parameter : str
-        A free parameter; searched over its range (as in :func:`cea.analyses.dsa.one_way`).
+        A free parameter; searched over its range (as in :func:`cea.analyses.one_way.one_way`).
     wtp : float or sequence of float, optional
         Thresholds λ (default: those of the workbook).
     perspective : str, optional
@@ -168,20 +135,22 @@ def threshold(spec: ModelSpec, parameter: str, *, wtp: float | Sequence[float] |
         Grid points for bracketing (>= 2), one engine call.
     xtol : float, optional
         Absolute tolerance of Brent's method (default 1e-10 x (high - low)).
+    seed, executor, progress : optional
+        As in :func:`cea.analyses.one_way.one_way` (the grid runs on ``executor``; Brent's
+        single rows run here).
 
     Returns
     -------
     ThresholdResult
     """
-    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
-        raise ValueError(f"The 'points' parameter of threshold must be an integer >= 2. "
-                         f"Got {points!r} instead.")
+    check("threshold", "points", points, Integer(2))
     r = resolve_ranges(spec, [parameter], ranges)[0][0]
     wtps = wtp_values(spec, None) if wtp is None else tuple(np.atleast_1d(wtp).astype(float))
     xs = grid_values(r, points)
     table = spec.table_from(pd.DataFrame({parameter: np.r_[xs, r.base]}))
     outcomes = run_rows(spec, table, lambda row: f"parameter {parameter} = "
-                                                 f"{table[parameter].iloc[row]:g}")
+                                                 f"{table[parameter].iloc[row]:g}",
+                        executor=executor, progress=progress)
     tol = xtol if xtol is not None else 1e-10 * max(r.high - r.low, np.finfo(float).tiny)
 
     def at(x: float, perspective, w, pair) -> float:

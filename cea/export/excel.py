@@ -8,8 +8,6 @@ as text, never as a formula, and the file is written whole or not at all.
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +15,17 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-import cea
-from cea.analyses.deterministic import BaseCase
-from cea.export.atomic import set_cell, write_atomically
-from cea.spec import ModelSpec
+from cea.model.files import set_cell, write_atomically
+
+__all__ = ["CREATOR", "Block", "Chart", "SheetSpec", "header_label", "number_format",
+           "safe_target", "save_workbook", "write_sheets"]
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=12)
-STATUS_WORDS = {"dominated": "dominated", "extended_dominated": "extendedly dominated"}
 
 
 @dataclass
@@ -102,38 +100,16 @@ def header_label(column: str, currency: str) -> str:
     return column
 
 
-def write_results(path: str | Path, base: BaseCase, extra: Sequence[SheetSpec] = (),
-                  summary: Sequence[Block] = ()) -> Path:
-    """Write the results workbook: summary, base case, analyses, inputs, trace, provenance.
-
-    ``extra`` are the analyses' sheets, in reading order; ``summary`` are blocks
-    the analyses add to the one-screen summary (e.g. the probability of being
-    cost-effective). Returns the path written, which differs from ``path`` if
-    that file is open in a spreadsheet application or was saved by one since
-    ``cea`` wrote it (see :func:`safe_target`).
-    """
-    spec = base.spec
-    currency = f"{spec.settings.currency} {spec.settings.price_year}"
-    sheets = [summary_sheet(base, summary), base_case_sheet(base), *extra,
-              inputs_sheet(spec), trace_sheet(base), provenance_sheet(spec)]
-
-    def write(tmp: Path) -> None:
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        book.properties.creator = CREATOR
-        book.properties.lastModifiedBy = CREATOR
-        for sheet in sheets:
-            _write_sheet(book, sheet, currency)
-        book.save(tmp)
-
-    return write_atomically(safe_target(Path(path)), write)
-
-
 CREATOR = "cea"
 
 
 def write_sheets(path: str | Path, sheets: Sequence[SheetSpec], currency: str) -> Path:
-    """Write a workbook of the given sheets only (e.g. a calibration report)."""
+    """Write a workbook of ``sheets`` (whole or not at all); ``currency`` labels money.
+
+    Returns the path written, which differs from ``path`` if that file is open in a
+    spreadsheet application or was saved by one since ``cea`` wrote it
+    (:func:`safe_target`).
+    """
 
     def write(tmp: Path) -> None:
         book = openpyxl.Workbook()
@@ -144,6 +120,16 @@ def write_sheets(path: str | Path, sheets: Sequence[SheetSpec], currency: str) -
         book.save(tmp)
 
     return write_atomically(safe_target(Path(path)), write)
+
+
+def save_workbook(book, path: str | Path, *, keep: Sequence[str | Path] = ()) -> Path:
+    """Save an openpyxl workbook built elsewhere (whole or not at all) to ``path``, or
+    beside it when :func:`safe_target` says so, or when ``path`` is one of ``keep`` (e.g.
+    the input it was made from)."""
+    target = Path(path)
+    if target.exists() and any(target.resolve() == Path(k).resolve() for k in keep):
+        target = target.with_name(f"{target.stem} (2){target.suffix}")
+    return write_atomically(safe_target(target), book.save)
 
 
 def safe_target(path: Path) -> Path:
@@ -171,148 +157,6 @@ def _in_use(path: Path) -> bool:
     except Exception:  # not a workbook we can read: not ours to replace
         return True
     return modified_by != CREATOR
-
-
-def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
-    """The decision on one screen: per perspective the ICER table and the optimal strategy."""
-    spec = base.spec
-    s = spec.settings
-    sheet = SheetSpec("summary")
-    for perspective in base.perspectives:
-        table = base.icer_table(perspective)
-        shown = table[["strategy", "cost", "qaly", "inc_cost", "inc_qaly"]].copy()
-        shown["icer"] = icer_words(table)
-        pair = base.pairwise(perspective)
-        verdicts = dict(zip(pair["strategy"], pair["verdict"]))
-        shown[f"against {pair['reference'][0]}"] = [verdicts[x] for x in table["strategy"]]
-        categories = ", ".join(s.perspectives[perspective])
-        sheet.blocks.append(Block(f"{perspective} perspective: costs ({categories}) and "
-                                  "QALYs, discounted", shown,
-                                  "Rows in order of cost; ICERs along the cost-effectiveness "
-                                  "frontier."))
-    optimal = base.optimal().pivot(index="wtp", columns="perspective", values="optimal")
-    sheet.blocks.append(Block("Optimal strategy (highest net monetary benefit) at each "
-                              "threshold", optimal.reset_index()))
-    sheet.blocks.extend(extra)
-    settings = pd.DataFrame([
-        ("time horizon", f"{s.horizon:g} {s.horizon_unit}(s) ({s.horizon_years:.2f} years), "
-                         f"{s.n_cycles} cycles of {s.cycle_length:g} {s.cycle_unit}(s)"),
-        ("discount rates", f"costs {s.discount_costs:.1%}, outcomes {s.discount_outcomes:.1%} "
-                           "a year"),
-        ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),
-        ("currency and price year", f"{s.currency} {s.price_year}"),
-        ("thresholds (per QALY)", ", ".join(f"{w:,.0f}" for w in s.wtp)),
-        ("input workbook", f"{spec.source} (SHA-256 {spec.source_sha256[:16]}...)"),
-    ], columns=["setting", "value"])
-    sheet.blocks.append(Block("Key settings (all conventions in the provenance sheet)",
-                              settings))
-    return sheet
-
-
-def base_case_sheet(base: BaseCase) -> SheetSpec:
-    sheet = SheetSpec("base case")
-    for perspective in base.perspectives:
-        table = base.icer_table(perspective)
-        table["icer"] = icer_words(table)
-        sheet.blocks.append(Block(f"Incremental analysis, {perspective} perspective", table,
-                                  "Rows in order of cost; ICERs along the frontier, each "
-                                  "against the comparator column."))
-        pair = base.pairwise(perspective)
-        pair["icer"] = _pair_icer(pair)
-        sheet.blocks.append(Block(f"Each strategy against {pair['reference'][0]}, "
-                                  f"{perspective} perspective", pair))
-    sheet.blocks.append(Block("Optimal strategy by threshold (highest net monetary benefit)",
-                              base.optimal()))
-    results = base.results()
-    sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
-                              "marked)", results))
-    return sheet
-
-
-def icer_words(table: pd.DataFrame) -> list:
-    """ICER column for payers: a number, or the words for a strategy without one."""
-    words = []
-    for status, icer, comparator in zip(table["status"], table["icer"], table["comparator"]):
-        if status in STATUS_WORDS:
-            words.append(STATUS_WORDS[status])
-        elif not comparator:
-            words.append("reference (cheapest)")
-        else:
-            words.append(float(icer))
-    return words
-
-
-def _pair_icer(pair: pd.DataFrame) -> list:
-    out = []
-    for verdict, icer in zip(pair["verdict"], pair["icer"]):
-        out.append(float(icer) if np.isfinite(icer) else verdict)
-    return out
-
-
-def trace_sheet(base: BaseCase) -> SheetSpec:
-    return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at the "
-                                     "start of each cycle (cycle 0 = entry)", base.trace())])
-
-
-def inputs_sheet(spec: ModelSpec) -> SheetSpec:
-    """Every input as the workbook gave it: parameters, states, transitions, strategies."""
-    rows = []
-    for p in spec.parameters:
-        rows.append({
-            "name": p.name, "value": p.value if p.is_free else p.expression.text,
-            "unit": p.unit, "description": p.description, "source": p.source,
-            "low": p.low, "high": p.high,
-            "distribution": p.distribution.describe() if p.distribution else "",
-            "group": p.group,
-        })
-    states = pd.DataFrame([
-        {"state": st.name, "description": st.description, "initial": st.initial,
-         "dead": "yes" if st.dead else "", "tunnel": st.tunnel if st.tunnel > 1 else None,
-         **{k: e.text for k, e in st.rewards.items()}} for st in spec.states])
-    transitions = pd.DataFrame([
-        {"from": t.from_state, "to": t.to_state,
-         **{name: ("C" if e is None else e.text) for name, e in t.expressions.items()}}
-        for t in spec.transitions])
-    rewards = pd.DataFrame([
-        {"from": r.from_state, "to": r.to_state, "reward": r.reward, "value": r.value.text,
-         "description": r.description} for r in spec.transition_rewards])
-    strategies = pd.DataFrame([
-        {"strategy": s.name, "description": s.description,
-         "one-off at time 0": "; ".join(f"{k} = {e.text}" for k, e in s.oneoff.items()),
-         "parameter overrides": "; ".join(f"{k} = {e.text}" for k, e in s.overrides.items())}
-        for s in spec.strategies])
-    blocks = [
-        Block("Parameters (a value that is an expression is derived from other parameters)",
-              pd.DataFrame(rows)),
-        Block("States (rewards per cycle)", states),
-        Block("Transitions: probability per cycle, by strategy (C = the remainder)",
-              transitions),
-    ]
-    if len(rewards):
-        blocks.append(Block("Transition rewards (one-off, per transition)", rewards))
-    blocks.append(Block("Strategies (the first is the comparator)", strategies))
-    return SheetSpec("inputs", blocks)
-
-
-def provenance_sheet(spec: ModelSpec) -> SheetSpec:
-    s = spec.settings
-    rows = [
-        ("package", f"cea {cea.__version__}"),
-        ("python / numpy / pandas", f"{platform.python_version()} / {np.__version__} / "
-                                    f"{pd.__version__}"),
-        ("input file", spec.source),
-        ("input SHA-256", spec.source_sha256),
-        ("run at (UTC)", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")),
-        ("model", s.model_name),
-        ("currency and price year", f"{s.currency} {s.price_year}"),
-        ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),
-        ("willingness to pay", ", ".join(f"{w:,.0f}" for w in s.wtp)),
-        ("seed", s.seed),
-        ("PSA draws (default)", s.psa_draws),
-        *s.conventions().items(),
-    ]
-    return SheetSpec("provenance", [Block("Provenance and conventions",
-                                          pd.DataFrame(rows, columns=["item", "value"]))])
 
 
 def _write_sheet(book, sheet: SheetSpec, currency: str) -> None:
@@ -369,8 +213,6 @@ def _write_frame(ws, frame: pd.DataFrame, row: int, currency: str, widths) -> in
 
 def _add_chart(ws, block: Block, header_row: int, last_row: int) -> None:
     """Draw ``block.chart`` from the cells just written (header at ``header_row``)."""
-    from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
-
     spec = block.chart
     columns = list(block.frame.columns)
     x_col = columns.index(spec.x) + 1

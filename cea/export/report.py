@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cea.analyses.deterministic import BaseCase
-from cea.export.atomic import write_atomically
+from cea.analyses.base_case import BaseCase
+from cea.model.files import write_atomically
 
 
 def _table(frame: pd.DataFrame, digits: int = 4) -> str:

@@ -21,26 +21,16 @@ start a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is prefixed with ``'``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from cea.export.atomic import FORMULA_STARTS, write_atomically
+from cea.export.labels import slug
+from cea.model.files import safe_text, write_atomically
 
-__all__ = ["safe_text", "slug", "write_csv", "write_psa_tables"]
-
-
-def safe_text(text: str) -> str:
-    """Text that a spreadsheet opening the CSV cannot take for a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def slug(text: str) -> str:
-    """A file-name part: lower case, runs of other characters as ``_``."""
-    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
+__all__ = ["write_csv", "write_psa_tables"]
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:

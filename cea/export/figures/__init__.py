@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from cea.export.atomic import write_atomically  # noqa: E402
+from cea.model.files import write_atomically  # noqa: E402
 
 STYLE = {
     "figure.figsize": (8, 5),

@@ -7,7 +7,7 @@ from pathlib import Path
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from cea.export.figures import PALETTE, new_figure, save
-from cea.spec import ModelSpec
+from cea.model.spec import ModelSpec
 
 
 def _positions(spec: ModelSpec) -> dict[str, tuple[float, float]]:
@@ -86,7 +86,7 @@ def state_diagram(spec: ModelSpec, path: str | Path) -> Path:
 def trace_figure(trace, path: str | Path, *, title: str = "Markov trace") -> Path:
     """Share of the cohort in each state over time, one panel per strategy.
 
-    ``trace`` is :meth:`cea.analyses.deterministic.BaseCase.trace` (strategy, cycle,
+    ``trace`` is :meth:`cea.analyses.base_case.BaseCase.trace` (strategy, cycle,
     years, one column per state).
     """
     strategies = list(dict.fromkeys(trace["strategy"]))

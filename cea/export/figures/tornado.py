@@ -35,7 +35,7 @@ def tornado_figure(table: pd.DataFrame, path: str | Path, *, title: str = "Torna
     Parameters
     ----------
     table : DataFrame
-        :meth:`cea.analyses.dsa.OneWayResult.tornado` (largest swing first; its
+        :meth:`cea.analyses.one_way.OneWayResult.tornado` (largest swing first; its
         ``attrs`` carry the selection and description).
     path : str or Path
         Where to write the PNG.

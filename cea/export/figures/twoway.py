@@ -32,7 +32,7 @@ def twoway_figure(result, path: str | Path, *, perspective: str | None = None,
     Left: incremental NMB of the selected strategy against the first (blue
     positive, red negative), with the black contour where it is 0. Right: the
     strategy with the highest NMB in each cell. The cross marks the base case.
-    ``result`` is a :class:`cea.analyses.dsa.TwoWayResult`.
+    ``result`` is a :class:`cea.analyses.one_way.TwoWayResult`.
     """
     sel = result.selection
     perspective = perspective or sel.perspective

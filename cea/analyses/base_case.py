@@ -1,0 +1,93 @@
+"""The base case: one parameter row through the engine, summarised per perspective."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cea import engine
+from cea.analyses import incremental
+from cea.engine import Outcomes
+from cea.model.spec import ModelSpec
+
+__all__ = ["BaseCase", "icer_summary", "run_base_case"]
+
+
+@dataclass(frozen=True)
+class BaseCase:
+    """Result of :func:`run_base_case`: outcomes of the base-case row, with its trace."""
+
+    spec: ModelSpec
+    outcomes: Outcomes
+
+    @property
+    def perspectives(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.spec.settings.perspectives)
+
+    def results(self) -> pd.DataFrame:
+        """Per strategy: every measure of the engine (costs by category, QALYs, ...)."""
+        frame = self.outcomes.to_frame().drop(columns="row")
+        return frame
+
+    def icer_table(self, perspective: str) -> pd.DataFrame:
+        """Incremental analysis for one perspective, rows in order of cost.
+
+        Columns: strategy, the perspective's cost categories, ``cost`` (their
+        sum), ``qaly``, ``ly``, ``status``, ``comparator``, ``inc_cost``,
+        ``inc_qaly``, ``icer`` and ``nmb_<wtp>`` for each threshold.
+        """
+        return icer_summary(self.spec, self.outcomes, perspective, row=0)
+
+    def pairwise(self, perspective: str) -> pd.DataFrame:
+        """Each strategy against the first (the comparator), with a verdict."""
+        cost = self.outcomes.cost(self.perspectives[perspective])[0]
+        frame = incremental.pairwise(self.outcomes.strategies, cost, self.outcomes["qaly"][0])
+        return frame.rename(columns={"inc_effect": "inc_qaly"})
+
+    def optimal(self) -> pd.DataFrame:
+        """The strategy with the highest net monetary benefit, per perspective and threshold."""
+        rows = []
+        for perspective, categories in self.perspectives.items():
+            cost = self.outcomes.cost(categories)[0]
+            best = incremental.optimal_strategy(cost, self.outcomes["qaly"][0],
+                                                np.array(self.spec.settings.wtp))
+            for wtp, index in zip(self.spec.settings.wtp, best):
+                rows.append({"perspective": perspective, "wtp": wtp,
+                             "optimal": self.outcomes.strategies[index]})
+        return pd.DataFrame(rows)
+
+    def trace(self) -> pd.DataFrame:
+        """Markov trace: strategy, cycle, years elapsed, share of the cohort in each state."""
+        frame = self.outcomes.trace_frame(0)
+        frame.insert(2, "years", frame["cycle"] * self.spec.settings.cycle_years)
+        return frame
+
+
+def icer_summary(spec: ModelSpec, outcomes: Outcomes, perspective: str, row: int = 0):
+    """ICER table of one parameter row under one perspective (see :meth:`BaseCase.icer_table`)."""
+    categories = spec.settings.perspectives[perspective]
+    cost = outcomes.cost(categories)[row]
+    qaly = outcomes["qaly"][row]
+    table = incremental.icer_table(outcomes.strategies, cost, qaly)
+    table = table.rename(columns={"effect": "qaly", "inc_effect": "inc_qaly"})
+    order = [outcomes.strategies.index(s) for s in table["strategy"]]
+    for position, category in enumerate(categories):
+        table.insert(1 + position, f"cost_{category}", outcomes[f"cost_{category}"][row, order])
+    table.insert(table.columns.get_loc("qaly") + 1, "ly", outcomes["ly"][row, order])
+    for wtp in spec.settings.wtp:
+        table[f"nmb_{wtp:g}"] = incremental.nmb(table["cost"].to_numpy(),
+                                               table["qaly"].to_numpy(), wtp)
+    table.insert(0, "perspective", perspective)
+    return table.reset_index(drop=True)
+
+
+def run_base_case(spec: ModelSpec, *, seed: int | None = None, executor=None,
+                  progress=None) -> BaseCase:
+    """Run the base case (every free parameter at its base value) with its trace.
+
+    ``seed``, ``executor`` and ``progress`` are accepted so that every analysis takes the
+    same keywords; the base case is one deterministic row, run in this process.
+    """
+    return BaseCase(spec, engine.run(spec, spec.base_table(), trace=True))

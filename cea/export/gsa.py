@@ -1,0 +1,115 @@
+"""Global sensitivity: Sobol indices and Morris screening, as sheets and figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from cea.analyses.gsa_results import MorrisResult, SobolResult, outputs, title
+from cea.export.excel import Block, Chart, SheetSpec
+from cea.export.labels import slug
+from cea.export.present import figures, sheets
+
+__all__ = []
+
+
+def _figure_name(model: str, method: str, label: Mapping, multi: bool) -> str:
+    parts = [model, method] + [
+        f"{v:g}" if isinstance(v, float) else str(v) for k, v in label.items()
+        if v is not None and k != "comparison" and v != "all"]
+    if multi and "comparison" in label:
+        parts.append(label["comparison"])
+    return "_".join(slug(p) for p in parts) + ".png"
+
+
+def _main_outputs(frame: pd.DataFrame, labels) -> list[tuple[dict, pd.DataFrame]]:
+    """The main outcome: first output's outcome and threshold, for every perspective."""
+    found = outputs(frame, labels)
+    first = found[0][0]
+    keep = [k for k in ("outcome", "wtp") if k in first]
+    return [(label, rows) for label, rows in found if all(label[k] == first[k] for k in keep)]
+
+
+def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str) -> list[Block]:
+    """One block with a native bar chart per perspective for the main outcome."""
+    blocks = []
+    for label, part in _main_outputs(result.indices, result.labels):
+        heading = f"{result.method}: {title(label, result.context)}"
+        frame = part.sort_values(result.rank, ascending=False)[list(result.main_columns)]
+        if (frame["members"] == frame["parameter"]).all():
+            frame = frame.drop(columns="members")
+        blocks.append(Block(heading, frame.reset_index(drop=True), note,
+                            Chart("bar", "parameter", chart_y, heading[:90],
+                                  y_title=y_title, reverse=True)))
+    return blocks
+
+
+def _figure_targets(result, out_dir, name):
+    """(label, rows, path) per output."""
+    model = name or result.context.get("model_name", "model")
+    found = outputs(result.indices, result.labels)
+    multi = len({label.get("comparison") for label, _ in found}) > 1
+    tag = result.method.split()[0].lower()
+    return [(label, rows, Path(out_dir) / _figure_name(model, tag, label, multi))
+            for label, rows in found]
+
+
+@sheets.register
+def _sobol_sheets(result: SobolResult) -> list[SheetSpec]:
+    """Sheet ``gsa sobol``: main outcome with S1/ST bar charts, summary, design, all."""
+    blocks = _main_blocks(
+        result, "S1: share of the variance explained by the input alone; ST: including its "
+        f"interactions. {result.conf_level:.0%} bootstrap intervals.", ("ST", "S1"),
+        "share of variance")
+    blocks += [Block("Summary per outcome", result.summary(),
+                     "sum_S1 near 1: the inputs act additively; top_ST: the three inputs "
+                     "with the largest total index."),
+               Block("Design and convergence", result.design()),
+               Block("All indices", result.to_frame())]
+    if result.second is not None:
+        blocks.append(Block("Second-order indices (S2)", result.second_order_frame()))
+    return [SheetSpec("gsa sobol", blocks)]
+
+
+@figures.register
+def _sobol_figures(result: SobolResult, out_dir: Path, name: str) -> list[Path]:
+    """One PNG of S1/ST bars with interval whiskers per output."""
+    # matplotlib is imported where figures are drawn, not when the package loads (start-up)
+    from cea.export.figures.gsa import sobol_bars
+
+    note = (f"N = {result.n:,}, {result.n_rows:,} model runs; "
+            f"{result.conf_level:.0%} bootstrap intervals")
+    return [sobol_bars(rows, path, title=title(label, result.context), note=note)
+            for label, rows, path in _figure_targets(result, out_dir, name)]
+
+
+@sheets.register
+def _morris_sheets(result: MorrisResult) -> list[SheetSpec]:
+    """Sheet ``gsa morris``: main outcome with mu* bar charts, summary, design, all."""
+    blocks = _main_blocks(
+        result, "mu_star: mean absolute change in the outcome when the input moves by half "
+        "its probability range; sigma: spread of those changes (non-linearity or "
+        "interactions).", ("mu_star",), "mean absolute effect")
+    blocks += [Block("Summary per outcome", result.summary()),
+               Block("Design", result.design()),
+               Block("All indices", result.to_frame())]
+    return [SheetSpec("gsa morris", blocks)]
+
+
+@figures.register
+def _morris_figures(result: MorrisResult, out_dir: Path, name: str) -> list[Path]:
+    """One PNG of mu* against sigma with labels per output."""
+    # matplotlib is imported where figures are drawn, not when the package loads (start-up)
+    from cea.export.figures.gsa import morris_scatter
+
+    note = (f"r = {result.trajectories} trajectories, {result.levels} levels, "
+            f"{result.n_rows:,} model runs")
+    paths = []
+    for label, rows, path in _figure_targets(result, out_dir, name):
+        unit = ("QALYs" if label.get("outcome") == "inc_qaly"
+                else result.context.get("currency", "")) if "outcome" in label else ""
+        paths.append(morris_scatter(rows, path, title=title(label, result.context),
+                                    unit=unit, note=note))
+    return paths

@@ -1,0 +1,76 @@
+"""Sheets about the inputs: every input as the workbook gave it, and the provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+
+import numpy as np
+import pandas as pd
+
+import cea
+from cea.export.excel import Block, SheetSpec
+from cea.model.spec import ModelSpec
+
+__all__ = ["inputs_sheet", "provenance_sheet"]
+
+
+def inputs_sheet(spec: ModelSpec) -> SheetSpec:
+    """Every input as the workbook gave it: parameters, states, transitions, strategies."""
+    rows = []
+    for p in spec.parameters:
+        rows.append({
+            "name": p.name, "value": p.value if p.is_free else p.expression.text,
+            "unit": p.unit, "description": p.description, "source": p.source,
+            "low": p.low, "high": p.high,
+            "distribution": p.distribution.describe() if p.distribution else "",
+            "group": p.group,
+        })
+    states = pd.DataFrame([
+        {"state": st.name, "description": st.description, "initial": st.initial,
+         "dead": "yes" if st.dead else "", "tunnel": st.tunnel if st.tunnel > 1 else None,
+         **{k: e.text for k, e in st.rewards.items()}} for st in spec.states])
+    transitions = pd.DataFrame([
+        {"from": t.from_state, "to": t.to_state,
+         **{name: ("C" if e is None else e.text) for name, e in t.expressions.items()}}
+        for t in spec.transitions])
+    rewards = pd.DataFrame([
+        {"from": r.from_state, "to": r.to_state, "reward": r.reward, "value": r.value.text,
+         "description": r.description} for r in spec.transition_rewards])
+    strategies = pd.DataFrame([
+        {"strategy": s.name, "description": s.description,
+         "one-off at time 0": "; ".join(f"{k} = {e.text}" for k, e in s.oneoff.items()),
+         "parameter overrides": "; ".join(f"{k} = {e.text}" for k, e in s.overrides.items())}
+        for s in spec.strategies])
+    blocks = [
+        Block("Parameters (a value that is an expression is derived from other parameters)",
+              pd.DataFrame(rows)),
+        Block("States (rewards per cycle)", states),
+        Block("Transitions: probability per cycle, by strategy (C = the remainder)",
+              transitions),
+    ]
+    if len(rewards):
+        blocks.append(Block("Transition rewards (one-off, per transition)", rewards))
+    blocks.append(Block("Strategies (the first is the comparator)", strategies))
+    return SheetSpec("inputs", blocks)
+
+
+def provenance_sheet(spec: ModelSpec) -> SheetSpec:
+    s = spec.settings
+    rows = [
+        ("package", f"cea {cea.__version__}"),
+        ("python / numpy / pandas", f"{platform.python_version()} / {np.__version__} / "
+                                    f"{pd.__version__}"),
+        ("input file", spec.source),
+        ("input SHA-256", spec.source_sha256),
+        ("run at (UTC)", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")),
+        ("model", s.model_name),
+        ("currency and price year", f"{s.currency} {s.price_year}"),
+        ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),
+        ("willingness to pay", ", ".join(f"{w:,.0f}" for w in s.wtp)),
+        ("seed", s.seed),
+        ("PSA draws (default)", s.psa_draws),
+        *s.conventions().items(),
+    ]
+    return SheetSpec("provenance", [Block("Provenance and conventions",
+                                          pd.DataFrame(rows, columns=["item", "value"]))])

@@ -1,0 +1,36 @@
+"""Words and names that the exports share: file-name slugs and ICERs in words."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["STATUS_WORDS", "icer_words", "pair_icer", "slug"]
+
+STATUS_WORDS = {"dominated": "dominated", "extended_dominated": "extendedly dominated"}
+
+
+def slug(text) -> str:
+    """A file-name part: lower case ASCII letters and digits, other runs as ``_``."""
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "x"
+
+
+def icer_words(table: pd.DataFrame) -> list:
+    """ICER column for payers: a number, or the words for a strategy without one."""
+    words = []
+    for status, icer, comparator in zip(table["status"], table["icer"], table["comparator"]):
+        if status in STATUS_WORDS:
+            words.append(STATUS_WORDS[status])
+        elif not comparator:
+            words.append("reference (cheapest)")
+        else:
+            words.append(float(icer))
+    return words
+
+
+def pair_icer(pair: pd.DataFrame) -> list:
+    """ICER of each strategy against the comparator, or its verdict where it has none."""
+    return [float(icer) if np.isfinite(icer) else verdict
+            for verdict, icer in zip(pair["verdict"], pair["icer"])]

@@ -1,0 +1,70 @@
+"""One-way analysis: the tornado per perspective (table, native chart, PNG) and every result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cea.analyses.one_way import OneWayResult
+from cea.analyses.ranges import MONEY, OUTCOMES, Selection
+from cea.export.excel import Block, Chart, SheetSpec
+from cea.export.labels import slug
+from cea.export.present import figures, sheets
+from cea.model.spec import ModelSpec
+
+__all__ = []
+
+
+@sheets.register
+def _sheets(result: OneWayResult) -> list[SheetSpec]:
+    """One sheet ``one-way``: per perspective a ranked tornado table and its chart, then
+    every result."""
+    sheet = SheetSpec("one-way")
+    for perspective in result.spec.settings.perspectives:
+        sheet.blocks += _tornado_blocks(result.tornado(perspective=perspective), result.spec)
+    note = "Each parameter varied alone, every other free parameter at its base value."
+    if result.skipped:
+        note += f" Not varied (no range or distribution): {', '.join(result.skipped)}."
+    sheet.blocks.append(Block("All one-way results (incrementals against "
+                              f"{result.spec.strategy_names[0]})", result.to_frame(), note))
+    return [sheet]
+
+
+@figures.register
+def _figures(result: OneWayResult, out_dir: Path, name: str) -> list[Path]:
+    """One tornado PNG per perspective: ``<model>_tornado_<perspective>.png``."""
+    # matplotlib is imported where figures are drawn, not when the package loads (start-up)
+    from cea.export.figures.tornado import tornado_figure
+
+    paths = []
+    for perspective in result.spec.settings.perspectives:
+        table = result.tornado(perspective=perspective)
+        path = Path(out_dir) / f"{name}_tornado_{slug(perspective)}.png"
+        paths.append(tornado_figure(table, path, title=f"{name}: one-way sensitivity, "
+                                    f"{perspective} perspective",
+                                    currency=result.spec.settings.money))
+    return paths
+
+
+def _tornado_blocks(table: pd.DataFrame, spec: ModelSpec) -> list[Block]:
+    sel: Selection = table.attrs["selection"]
+    text = table.attrs["description"]
+    ranked = table.drop(columns="label")
+    note = ("Ranked by swing |high - low|. decision_changes: the optimal strategy (highest NMB at "
+            f"{sel.wtp:,.0f}) at the low or high value differs from the base case's "
+            f"({table['optimal_base'].iloc[0] if len(table) else ''}).")
+    chart_data = pd.DataFrame({
+        "label": table["label"],
+        "change_at_low": table["outcome_low"] - table["outcome_base"],
+        "change_at_high": table["outcome_high"] - table["outcome_base"],
+    }).iloc[::-1].reset_index(drop=True)
+    unit = f" ({spec.settings.money})" if sel.outcome in MONEY else ""
+    chart = Chart(kind="bar", x="label", y=("change_at_low", "change_at_high"),
+                  title=f"Tornado: {OUTCOMES[sel.outcome]}, {sel.perspective}",
+                  y_title=f"change from base case {table['outcome_base'].iloc[0]:,.4g}{unit}"
+                  if len(table) else "")
+    return [Block(f"Tornado: {text}", ranked, note),
+            Block(f"Tornado chart data: change from the base case, {sel.perspective} "
+                  "(smallest swing first, so the largest bar is on top)", chart_data,
+                  chart=chart)]

@@ -1,0 +1,168 @@
+"""What the command line prints: each result as aligned text for the terminal.
+
+``text(result)`` is registered per result type like the other presenters
+(:mod:`cea.export.present`); the CLI prints it.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+import pandas as pd
+
+from cea.analyses.base_case import BaseCase
+from cea.analyses.calibration import CalibrationResult, TrialFit
+from cea.analyses.gsa_results import MorrisResult, SobolResult
+from cea.analyses.one_way import OneWayResult
+from cea.analyses.psa import PSAResult
+from cea.analyses.scenarios import ScenarioResults
+from cea.analyses.threshold import ThresholdResult
+from cea.analyses.two_way import TwoWayResult
+from cea.analyses.voi import EVPPIResult
+from cea.model.spec import ModelSpec
+
+__all__ = ["header", "icer_text", "number", "text"]
+
+
+def number(v: float) -> str:
+    """Numbers for the terminal: thousands with separators, small ones to 4 digits."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def header(model: ModelSpec) -> str:
+    """One line: the model, its strategies, horizon, discounting and money."""
+    s = model.settings
+    return (f"{s.model_name}: {len(model.strategies)} strategies, horizon {s.horizon:g} "
+            f"{s.horizon_unit}(s) in {s.n_cycles} cycles; discount {s.discount_costs:.1%} "
+            f"costs, {s.discount_outcomes:.1%} outcomes; costs in {s.money}.")
+
+
+@singledispatch
+def text(result) -> str:
+    """The terminal text of ``result``."""
+    frame = result.to_frame()
+    return frame.to_string(index=False, float_format=number)
+
+
+def icer_text(base: BaseCase, perspective: str) -> str:
+    """The ICER table of one perspective as aligned text for the terminal."""
+    s = base.spec.settings
+    table = base.icer_table(perspective)
+    shown = pd.DataFrame({
+        "strategy": table["strategy"],
+        f"cost ({s.money})": table["cost"].map(lambda v: f"{v:,.2f}"),
+        "QALYs": table["qaly"].map(lambda v: f"{v:.4f}"),
+        "inc. cost": table["inc_cost"].map(_blank(lambda v: f"{v:,.2f}")),
+        "inc. QALYs": table["inc_qaly"].map(_blank(lambda v: f"{v:.4f}")),
+        "ICER (per QALY)": [_icer_words(st, v, c) for st, v, c in
+                            zip(table["status"], table["icer"], table["comparator"])],
+    })
+    pair = base.pairwise(perspective)
+    verdicts = dict(zip(pair["strategy"], pair["verdict"]))
+    shown[f"vs {pair['reference'][0]}"] = [verdicts[x] for x in table["strategy"]]
+    for wtp in s.wtp:
+        shown[f"NMB @ {wtp:,.0f}"] = table[f"nmb_{wtp:g}"].map(lambda v: f"{v:,.0f}")
+    cats = ", ".join(s.perspectives[perspective])
+    return (f"\n{perspective} perspective (costs: {cats}; discounted)\n"
+            + shown.to_string(index=False))
+
+
+@text.register
+def _base(result: BaseCase) -> str:
+    return "\n".join(icer_text(result, p) for p in result.perspectives)
+
+
+@text.register
+def _trial_fit(result: TrialFit) -> str:
+    return ("\nTrial fit (model against published figures)\n"
+            + result.table[["target", "observed", "predicted", "difference", "fitted"]]
+            .to_string(index=False, float_format=number))
+
+
+@text.register
+def _scenarios(result: ScenarioResults) -> str:
+    parts = []
+    for scenario, base in result.results[1:]:
+        parts.append(f"\nScenario: {scenario.name} ({scenario.description})")
+        parts.append(text(base))
+    return "\n".join(parts)
+
+
+@text.register
+def _calibration(result: CalibrationResult) -> str:
+    return (f"Calibration of {', '.join(result.parameters['parameter'])}: {result.message}\n"
+            + result.parameters.to_string(index=False, float_format=lambda v: f"{v:,.6g}")
+            + "\n" + result.fit[["target", "observed", "predicted", "difference", "fitted"]]
+            .to_string(index=False, float_format=number))
+
+
+@text.register
+def _one_way(result: OneWayResult) -> str:
+    tornado = result.tornado()
+    ranked = result.selection.describe(result.spec.strategy_names[0])
+    return (f"\nOne-way analysis: {len(result.ranges)} parameters varied in "
+            f"{len(result.table)} rows; ranked by {ranked}\n"
+            + tornado[["parameter", "low_value", "high_value", "outcome_low", "outcome_high",
+                       "swing"]].head(15).to_string(index=False, float_format=number))
+
+
+@text.register
+def _two_way(result: TwoWayResult) -> str:
+    p1, p2 = (r.parameter for r in result.ranges)
+    n1, n2 = len(result.values1), len(result.values2)
+    return (f"\nTwo-way analysis of {p1} x {p2}: {n1} x {n2} grid\n"
+            + result.grid(value="optimal").to_string())
+
+
+@text.register
+def _threshold(result: ThresholdResult) -> str:
+    return (f"\nThreshold analysis of {result.range.parameter}\n"
+            + result.to_frame().to_string(index=False, float_format=lambda v: f"{v:,.6g}")
+            + "\n\nValue-based price (highest one-off cost that is cost-effective)\n"
+            + result.prices.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+
+
+@text.register
+def _psa(result: PSAResult) -> str:
+    wtp = result.spec.settings.wtp
+    ceac, evpi = result.ceac(), result.evpi()
+    return (f"\nProbabilistic analysis: {result.n_draws:,} draws, seed {result.seed}\n"
+            + result.summary().to_string(index=False, float_format=number)
+            + "\n\nProbability cost-effective and EVPI per person at the workbook's thresholds\n"
+            + ceac[ceac["wtp"].isin(wtp)].to_string(index=False, float_format=number) + "\n"
+            + evpi[evpi["wtp"].isin(wtp)].to_string(index=False, float_format=number))
+
+
+@text.register
+def _evppi(result: EVPPIResult) -> str:
+    return (text(result.psa)
+            + "\n\nEVPPI per person (regression on the PSA draws, Strong et al. 2014)\n"
+            + result.table.sort_values("evppi", ascending=False).head(20)
+            .to_string(index=False, float_format=number))
+
+
+@text.register
+def _sobol(result: SobolResult) -> str:
+    return (f"\nSobol indices, N = {result.n:,}: {result.n_rows:,} rows through the engine\n"
+            + result.summary().to_string(index=False, float_format=number))
+
+
+@text.register
+def _morris(result: MorrisResult) -> str:
+    return (f"\nMorris screening, {result.trajectories} trajectories: {result.n_rows:,} rows "
+            "through the engine\n"
+            + result.summary().to_string(index=False, float_format=number))
+
+
+def _blank(fmt):
+    return lambda v: "" if pd.isna(v) else fmt(v)
+
+
+def _icer_words(status: str, icer: float, comparator: str) -> str:
+    if status == "dominated":
+        return "dominated"
+    if status == "extended_dominated":
+        return "extendedly dominated"
+    if not comparator:
+        return "reference"
+    return f"{icer:,.0f} vs {comparator}"

@@ -1,0 +1,1 @@
+"""The model: spec types, the expression language, distributions and correlations."""

@@ -1,0 +1,208 @@
+"""The declared settings: every key of the ``settings`` sheet, what it accepts, its default.
+
+One place says what each setting means and accepts. The workbook reader checks the
+``settings`` sheet against it, scenarios (``settings.<key>``) parse their values with
+the same rules, and the template documents it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cea.model.expressions import ExpressionError, parse
+from cea.model.problems import Problems
+from cea.model.settings import DISCOUNT_TIMING, TIME_UNITS, WITHIN_CYCLE
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the ``settings`` sheet."""
+
+    key: str
+    kind: str  # text | number | integer | choice | numbers | perspectives | expression
+    required: bool
+    doc: str
+    default: object = None
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("model_name", "text", True, "Short name; results go to <model_name>_results.xlsx."),
+    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit.", low=0),
+    Setting("cycle_unit", "choice", True, "Unit of cycle_length.", choices=tuple(TIME_UNITS)),
+    Setting("horizon", "number", True, "Time horizon, in horizon_unit; a whole number of cycles.",
+            low=0),
+    Setting("horizon_unit", "choice", True, "Unit of horizon.", choices=tuple(TIME_UNITS)),
+    Setting("discount_costs", "number", True, "Annual discount rate for costs (0.05 = 5%).",
+            low=0, high=1),
+    Setting("discount_outcomes", "number", True,
+            "Annual discount rate for QALYs and life-years.", low=0, high=1),
+    Setting("discount_timing", "choice", False,
+            "When a cycle's rewards are discounted: start, middle or end of the cycle, or "
+            "time_point (each cohort count at its own time).", "time_point",
+            choices=DISCOUNT_TIMING),
+    Setting("within_cycle", "choice", False,
+            "Within-cycle correction: start, end, half_cycle, simpson or custom.", "half_cycle",
+            choices=WITHIN_CYCLE),
+    Setting("within_cycle_weight", "expression", False,
+            "With within_cycle = custom: weight of the start-of-cycle count, an expression of "
+            "cycle in [0, 1] (the end-of-cycle count gets 1 - weight)."),
+    Setting("perspectives", "perspectives", True,
+            "Each perspective and the cost categories it counts, e.g. "
+            "'healthcare = intervention, healthcare; societal = intervention, healthcare, "
+            "absenteeism'."),
+    Setting("currency", "text", True, "Currency of every cost, e.g. AUD."),
+    Setting("price_year", "integer", True, "Price year of every cost.", low=1900, high=2100),
+    Setting("wtp", "numbers", True,
+            "Willingness-to-pay threshold(s) per QALY, comma-separated.", low=0),
+    Setting("seed", "integer", False, "Random seed for the probabilistic analyses.", 12345,
+            low=0),
+    Setting("psa_draws", "integer", False, "Default number of PSA draws.", 1000, low=1,
+            high=10_000_000),
+    Setting("population", "number", False,
+            "People affected per year, for population value of information.", low=0),
+    Setting("decision_horizon", "number", False,
+            "Years over which the decision applies, for population value of information.",
+            low=0),
+)
+
+SETTING_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+def parse_setting(setting: Setting, value, ref: str, problems: Problems):
+    """The value of one setting, or None with the problem added at ``ref``."""
+    parser = _PARSERS[setting.kind]
+    try:
+        return parser(setting, value)
+    except ValueError as e:
+        problems.add(ref, f"{setting.key} {value!r}: {e}")
+        return None
+
+
+def _number(setting: Setting, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(str(value).replace(",", ""))
+        except ValueError:
+            raise ValueError("must be a number") from None
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if setting.low is not None and value < setting.low or \
+            setting.high is not None and value > setting.high:
+        raise ValueError(f"must be in [{setting.low:g}, "
+                         f"{setting.high if setting.high is not None else math.inf:g}]")
+    if setting.kind == "number" and setting.low == 0 and setting.key in (
+            "cycle_length", "horizon") and value == 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+def _integer(setting: Setting, value) -> int:
+    number = _number(setting, value)
+    if not number.is_integer():
+        raise ValueError("must be a whole number")
+    return int(number)
+
+
+def _choice(setting: Setting, value) -> str:
+    word = str(value).strip().lower()
+    if word not in setting.choices:
+        raise ValueError(f"must be one of {', '.join(setting.choices)}")
+    return word
+
+
+def _text(setting: Setting, value) -> str:
+    text = str(value).strip()
+    if setting.key == "model_name" and not all(ch.isalnum() or ch in "_-" for ch in text):
+        raise ValueError("must be letters, digits, - and _ only (it names the output files)")
+    if setting.key == "model_name" and len(text) > 64:
+        raise ValueError(f"has {len(text)} characters; at most 64 (it names the output files)")
+    return text
+
+
+def _numbers(setting: Setting, value) -> tuple[float, ...]:
+    parts = [value] if isinstance(value, (int, float)) else \
+        [p for p in str(value).replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise ValueError("must list at least one number")
+    numbers = tuple(_number(setting, p if isinstance(p, (int, float)) else p.strip())
+                    for p in parts)
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("lists a value twice")
+    return numbers
+
+
+def _perspectives(setting: Setting, value) -> dict[str, tuple[str, ...]]:
+    result = {}
+    for part in str(value).split(";"):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ValueError(f"'{part.strip()}' must read 'name = category, category'")
+        name, cats = part.split("=", 1)
+        name = name.strip()
+        categories = tuple(c.strip() for c in cats.split(",") if c.strip())
+        if not name or not categories:
+            raise ValueError(f"'{part.strip()}' needs a name and at least one category")
+        if name in result:
+            raise ValueError(f"perspective '{name}' is given twice")
+        result[name] = categories
+    if not result:
+        raise ValueError("must define at least one perspective")
+    return result
+
+
+def _expression(setting: Setting, value):
+    try:
+        expression = parse(value)
+    except ExpressionError as e:
+        raise ValueError(str(e)) from None
+    unknown = expression.names - {"cycle"}
+    if unknown or expression.lookups:
+        raise ValueError(f"may only use cycle; got {sorted(unknown)}")
+    return expression
+
+
+_PARSERS = {
+    "number": _number,
+    "integer": _integer,
+    "choice": _choice,
+    "text": _text,
+    "numbers": _numbers,
+    "perspectives": _perspectives,
+    "expression": _expression,
+}
+
+
+def check_consistency(values: dict, refs: dict, categories, problems: Problems,
+                      place: str = "settings") -> None:
+    """Settings that must agree with each other (and with the cost categories).
+
+    ``refs`` gives the cell of each key given; a key not in it is reported at ``place``.
+    """
+    cycle = values["cycle_length"] * TIME_UNITS[values["cycle_unit"]]
+    horizon = values["horizon"] * TIME_UNITS[values["horizon_unit"]]
+    n = horizon / cycle
+    if abs(n - round(n)) > 1e-6 * max(1.0, n) or round(n) < 1:
+        problems.add(refs.get("horizon", place), f"horizon {values['horizon']:g} "
+                     f"{values['horizon_unit']}(s) is {n:.4g} cycles of "
+                     f"{values['cycle_length']:g} {values['cycle_unit']}(s); it must be a "
+                     "whole number of cycles (at least 1)")
+    elif round(n) > 20_000:
+        problems.add(refs.get("horizon", place),
+                     f"horizon is {round(n)} cycles; at most 20,000 allowed")
+    custom = values.get("within_cycle") == "custom"
+    if custom != ("within_cycle_weight" in values):
+        where = refs.get("within_cycle_weight") or refs.get("within_cycle") or place
+        problems.add(where, "within_cycle_weight is needed with within_cycle = custom, and "
+                            "only then")
+    for name, cats in values.get("perspectives", {}).items():
+        for c in cats:
+            if c not in categories:
+                problems.add(refs.get("perspectives", place),
+                             f"perspective '{name}' counts unknown cost category '{c}'; "
+                             f"categories (from cost_ columns): {categories}")

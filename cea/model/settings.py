@@ -1,0 +1,97 @@
+"""Model-wide settings: cycle, horizon, discounting, counting conventions, perspectives.
+
+:class:`Settings` is the ``settings`` sheet read and checked; which keys exist and what
+each accepts is declared in :mod:`cea.model.setting_rules`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cea.model.expressions import Expression
+
+#: Length of one unit of time, in years (a year is 365.25 days).
+TIME_UNITS: Mapping[str, float] = {
+    "day": 1 / 365.25,
+    "week": 7 / 365.25,
+    "month": 1 / 12,
+    "year": 1.0,
+}
+
+WITHIN_CYCLE = ("start", "end", "half_cycle", "simpson", "custom")
+DISCOUNT_TIMING = ("start", "middle", "end", "time_point")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Model-wide settings (the ``settings`` sheet)."""
+
+    model_name: str
+    cycle_length: float
+    cycle_unit: str
+    horizon: float
+    horizon_unit: str
+    discount_costs: float
+    discount_outcomes: float
+    discount_timing: str = "time_point"
+    within_cycle: str = "half_cycle"
+    within_cycle_weight: Expression | None = None
+    perspectives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    currency: str = ""
+    price_year: int | None = None
+    wtp: tuple[float, ...] = ()
+    seed: int = 12345
+    psa_draws: int = 1000
+    population: float | None = None
+    decision_horizon: float | None = None
+
+    @property
+    def cycle_years(self) -> float:
+        """Cycle length in years."""
+        return self.cycle_length * TIME_UNITS[self.cycle_unit]
+
+    @property
+    def money(self) -> str:
+        """The label of every money figure: currency and price year, e.g. ``AUD 2024``."""
+        return f"{self.currency} {self.price_year}".strip() if self.price_year else \
+            self.currency
+
+    @property
+    def horizon_years(self) -> float:
+        return self.horizon * TIME_UNITS[self.horizon_unit]
+
+    @property
+    def n_cycles(self) -> int:
+        """Number of cycles in the time horizon (the horizon is a whole number of cycles)."""
+        return int(round(self.horizon_years / self.cycle_years))
+
+    def conventions(self) -> dict[str, str]:
+        """The counting and discounting conventions in words, for every output."""
+        return {
+            "cycle length": f"{self.cycle_length:g} {self.cycle_unit}(s) "
+            f"= {self.cycle_years:.6g} years",
+            "time horizon": f"{self.horizon:g} {self.horizon_unit}(s) = {self.n_cycles} cycles",
+            "within-cycle correction": WITHIN_CYCLE_TEXT[self.within_cycle]
+            + (f" (weight {self.within_cycle_weight.text})" if self.within_cycle_weight else ""),
+            "discount timing": DISCOUNT_TIMING_TEXT[self.discount_timing],
+            "discount rates": f"costs {self.discount_costs:.4g} a year, "
+            f"outcomes {self.discount_outcomes:.4g} a year, factor (1 + rate)^-(years elapsed)",
+            "one-off strategy costs": "at time 0, not discounted",
+        }
+
+
+WITHIN_CYCLE_TEXT = {
+    "start": "start of cycle: cycle t counts the cohort at the start of the cycle",
+    "end": "end of cycle: cycle t counts the cohort after the cycle's transitions",
+    "half_cycle": "half-cycle (trapezoid): cycle t counts the mean of start and end",
+    "simpson": "Simpson's 1/3 rule over pairs of cycles (trapezoid for a last odd cycle)",
+    "custom": "custom: cycle t counts w x start + (1 - w) x end",
+}
+DISCOUNT_TIMING_TEXT = {
+    "start": "each cycle's rewards discounted at the cycle's start (t - 1 cycles)",
+    "middle": "each cycle's rewards discounted at the cycle's middle (t - 1/2 cycles)",
+    "end": "each cycle's rewards discounted at the cycle's end (t cycles)",
+    "time_point": "each cohort count discounted at its own time point (start at t - 1, "
+    "end at t cycles); transition rewards at mid-cycle (t - 1/2)",
+}

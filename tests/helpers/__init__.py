@@ -1,0 +1,1 @@
+"""Shared test helpers: model builders, the slow reference engine, paths."""
