@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cea import engine  # noqa: E402
-from cea.engine import allocator
+from cea.engine import allocator  # noqa: E402
 from cea.workbook.reader import load_workbook  # noqa: E402
 
 MODELS = {"walkback": ROOT / "inputs" / "walkback.xlsx",

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cea.engine import allocator  # noqa: E402
 from cea.analyses import gsa  # noqa: E402
+from cea.engine import allocator  # noqa: E402
 from cea.workbook.reader import load_workbook  # noqa: E402
 
 TARGET_SECONDS = 60.0

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cea import engine  # noqa: E402
-from cea.engine import allocator
 from cea.analyses.psa import run_psa  # noqa: E402
-from cea.analyses.voi import evppi  # noqa: E402
 from cea.analyses.sampling import uncertain_parameters  # noqa: E402
+from cea.analyses.voi import evppi_table  # noqa: E402
+from cea.engine import allocator  # noqa: E402
 from cea.workbook.reader import load_workbook  # noqa: E402
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
@@ -38,7 +38,7 @@ WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 def psa_with_summaries(spec, n_draws: int, seed: int = 2024):
     """Run the PSA and every summary; returns the result and the seconds taken."""
     start = time.perf_counter()
-    result = run_psa(spec, n_draws=n_draws, seed=seed, progress=False)
+    result = run_psa(spec, n_draws=n_draws, seed=seed, progress=None)
     result.summary()
     result.ceac()
     result.ceaf()
@@ -88,7 +88,7 @@ def main(argv=None) -> None:
               f"(sampling and model {figures['model_seconds']:.1f} s), peak memory "
               f"{figures['peak_mib']:,.0f} MiB (whole process, ru_maxrss)")
     start = time.perf_counter()
-    table = evppi(result, params=[p.name for p in uncertain_parameters(spec)])
+    table = evppi_table(result, params=[p.name for p in uncertain_parameters(spec)])
     seconds = time.perf_counter() - start
     cases = len(spec.settings.perspectives) * len(spec.settings.wtp)
     print(f"EVPPI of {n_uncertain} single parameters from 10,000 draws "

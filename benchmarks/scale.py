@@ -29,9 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cea import engine  # noqa: E402
-from cea.engine import allocator, executors
 from cea.analyses import gsa  # noqa: E402
-from cea.analyses.psa import DrawSampler, run_psa  # noqa: E402
+from cea.analyses.draws import DrawSampler  # noqa: E402
+from cea.analyses.psa import run_psa  # noqa: E402
+from cea.engine import allocator, executors  # noqa: E402
 from cea.workbook.reader import load_workbook  # noqa: E402
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
@@ -39,7 +40,7 @@ SEED = 2024
 
 
 def _psa(spec, executor, draws):
-    result = run_psa(spec, n_draws=draws, seed=SEED, executor=executor, progress=False)
+    result = run_psa(spec, n_draws=draws, seed=SEED, executor=executor, progress=None)
     return [result.qaly, result.ly, *result.costs.values()]
 
 

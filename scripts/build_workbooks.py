@@ -15,7 +15,7 @@ import csv
 import sys
 from pathlib import Path
 
-from cea.workbook.template import write_input_workbook
+from cea.api import write_input_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 LIFE_TABLE = ROOT / "inputs" / "data" / "au_life_tables_2020_22_qx.csv"

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import optimize
 
 from cea.engine import evaluate_expression
-from cea.model.distributions import parse_distribution
+from cea.model.distribution_text import parse_distribution
 from cea.model.expressions import Expression, parse
 from cea.model.spec import ModelSpec, Target
 

@@ -68,6 +68,8 @@ from typing import Any
 
 import numpy as np
 
+from cea.model.functions import FUNCTIONS
+
 __all__ = ["FUNCTIONS", "RESERVED_NAMES", "Expression", "ExpressionError", "Table", "parse"]
 
 _MAX_LENGTH = 2000
@@ -125,84 +127,6 @@ class Table:
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "columns", MappingProxyType(columns))
 
-
-@dataclass(frozen=True)
-class _Function:
-    """A whitelisted function: call signature, one-line doc, arity and implementation."""
-
-    signature: str
-    doc: str
-    min_args: int
-    max_args: int | None  # None: any number from min_args up
-    impl: Callable[..., Any] | None = field(default=None, repr=False)  # None: table function
-    defaults: tuple[float | str, ...] = ()  # fill missing trailing args; str = namespace name
-
-    @property
-    def arity(self) -> str:
-        """Plain-words arity, e.g. ``'4 or 5 arguments'``."""
-        if self.max_args is None:
-            return f"{self.min_args} or more arguments"
-        if self.max_args == self.min_args:
-            return f"{self.min_args} argument" + ("s" if self.min_args != 1 else "")
-        return f"{self.min_args} or {self.max_args} arguments"
-
-
-def _gompertz_cumhaz(shape: Any, rate: Any, t: Any) -> Any:
-    zero = shape == 0
-    safe = np.where(zero, 1.0, shape)
-    return np.where(zero, rate * t, rate * np.expm1(safe * t) / safe)
-
-
-def _weibull_prob(shape: Any, scale: Any, t0: Any, t1: Any, hr: Any) -> Any:
-    return -np.expm1(-hr * ((t1 / scale) ** shape - (t0 / scale) ** shape))
-
-
-def _gompertz_prob(shape: Any, rate: Any, t0: Any, t1: Any, hr: Any) -> Any:
-    cum = _gompertz_cumhaz(shape, rate, t1) - _gompertz_cumhaz(shape, rate, t0)
-    return -np.expm1(-hr * cum)
-
-
-_F = _Function  # short alias for the table below
-FUNCTIONS: Mapping[str, _Function] = MappingProxyType({
-    "exp": _F("exp(x)", "e to the power x", 1, 1, np.exp),
-    "log": _F("log(x)", "natural logarithm of x", 1, 1, np.log),
-    "sqrt": _F("sqrt(x)", "square root of x", 1, 1, np.sqrt),
-    "abs": _F("abs(x)", "absolute value of x", 1, 1, np.abs),
-    "floor": _F("floor(x)", "largest integer <= x", 1, 1, np.floor),
-    "ceil": _F("ceil(x)", "smallest integer >= x", 1, 1, np.ceil),
-    "min": _F("min(a, b, ...)", "elementwise minimum", 2, None,
-              lambda *a: functools.reduce(np.minimum, a)),
-    "max": _F("max(a, b, ...)", "elementwise maximum", 2, None,
-              lambda *a: functools.reduce(np.maximum, a)),
-    "if_else": _F("if_else(cond, a, b)", "a where cond is non-zero, else b", 3, 3,
-                  lambda c, a, b: np.where(c != 0, a, b)),
-    "rate_to_prob": _F("rate_to_prob(rate[, duration])",
-                       "1 - exp(-rate * duration); duration in years, default cycle_years",
-                       1, 2, lambda r, d: -np.expm1(-r * d), ("cycle_years",)),
-    "prob_to_rate": _F("prob_to_rate(prob[, duration])",
-                       "-log(1 - prob) / duration; annual rate from a probability over "
-                       "duration years (default 1)",
-                       1, 2, lambda p, d: -np.log1p(-p) / d, (1.0,)),
-    "prob_to_prob": _F("prob_to_prob(prob[, duration])",
-                       "1 - (1 - prob) ^ (cycle_years / duration); per-cycle probability from "
-                       "a probability over duration years (default 1)",
-                       1, 2, lambda p, d, cy: -np.expm1(np.log1p(-p) * (cy / d)),
-                       (1.0, "cycle_years")),
-    "apply_hr": _F("apply_hr(prob, hr)", "1 - (1 - prob) ^ hr; hazard ratio applied to a "
-                   "probability via its rate", 2, 2, lambda p, h: -np.expm1(np.log1p(-p) * h)),
-    "weibull_prob": _F("weibull_prob(shape, scale, t0, t1[, hr])",
-                       "1 - exp(-hr * (H(t1) - H(t0))), H(t) = (t / scale) ^ shape; "
-                       "event probability in (t0, t1], hr default 1",
-                       4, 5, _weibull_prob, (1.0,)),
-    "gompertz_prob": _F("gompertz_prob(shape, rate, t0, t1[, hr])",
-                        "1 - exp(-hr * (H(t1) - H(t0))), H(t) = rate / shape * "
-                        "(exp(shape * t) - 1) (rate * t if shape = 0); hr default 1",
-                        4, 5, _gompertz_prob, (1.0,)),
-    "lookup": _F("lookup(table, column, key)", "value of the row with the largest key <= key; "
-                 "NaN below the first key", 3, 3),
-    "interpolate": _F("interpolate(table, column, key)", "linear interpolation between table "
-                      "keys; NaN outside the key range", 3, 3),
-})
 
 RESERVED_NAMES: frozenset[str] = frozenset(
     {"cycle", "year", "cycle_years", "state_time", "C", "strategy"}

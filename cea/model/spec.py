@@ -217,7 +217,7 @@ class ModelSpec:
         values = [self.parameter(n).value for n in self.free_parameters]
         return pd.DataFrame([values], columns=list(self.free_parameters), dtype=float)
 
-    def table_from(self, rows: np.ndarray | pd.DataFrame) -> pd.DataFrame:
+    def table_from(self, rows: np.ndarray | pd.DataFrame | Mapping) -> pd.DataFrame:
         """Complete a table: missing free parameters take their base value."""
         base = self.base_table()
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cea.model.distributions import DistributionError, dirichlet_groups, parse_distribution
+from cea.model.distribution_text import parse_distribution
+from cea.model.distributions import DistributionError, dirichlet_groups
 from cea.model.domains import domain
 from cea.model.expressions import ExpressionError, Table, parse
 from cea.model.names import TIME_NAMES, check_names, checked, identifier

@@ -16,8 +16,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from cea.model.distributions import DISTRIBUTIONS
-from cea.model.expressions import FUNCTIONS
 from cea.model.files import set_cell
+from cea.model.functions import FUNCTIONS
 from cea.workbook.schema import SETTINGS, SHEETS
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
