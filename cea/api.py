@@ -26,6 +26,7 @@ from cea.analyses.gsa import gsa, morris, sobol
 from cea.analyses.one_way import one_way
 from cea.analyses.psa import run_psa as psa
 from cea.analyses.scenarios import run_scenarios as scenarios
+from cea.analyses.steps import stepped as steps
 from cea.analyses.threshold import threshold
 from cea.analyses.two_way import two_way
 from cea.analyses.voi import evppi, evppi_table
@@ -43,7 +44,7 @@ from cea.workbook.template import input_book, template_book
 
 __all__ = ["BaseCase", "InputError", "ModelError", "ModelSpec", "Outcomes", "analyse",
            "base_case", "calibrate", "evppi", "evppi_table", "gsa", "load", "morris",
-           "one_way", "open_executor", "psa", "results_path", "run", "scenarios", "sobol",
+           "one_way", "open_executor", "psa", "results_path", "run", "scenarios", "sobol", "steps",
            "threshold", "trial_fit", "two_way", "write_calibrated_copy", "write_calibration",
            "write_figures",
            "write_files", "write_input_workbook", "write_report", "write_results",
@@ -71,7 +72,7 @@ def write_calibrated_copy(result: CalibrationResult, source: str | Path,
                           out_dir: str | Path) -> Path:
     """``<out_dir>/<model>_calibrated.xlsx``: the input workbook ``source`` with the fitted
     values and distributions (``source`` itself is never written)."""
-    book = calibrated_book(source, result.fitted_values())
+    book = calibrated_book(source, result.fitted_values(), result.fitted_correlations())
     name = result.spec.settings.model_name
     return save_workbook(book, Path(out_dir) / f"{name}_calibrated.xlsx", keep=[source])
 

@@ -44,6 +44,8 @@ def _run(args: argparse.Namespace) -> int:
         print(text(fit))
     if args.all:
         args.scenarios = args.scenarios or "all"
+    if model.steps:
+        analyses.append(_analyse(registry.get("steps"), model))
     if args.scenarios and model.scenarios:
         analyses.append(_analyse(registry.get("scenarios"), model, names=args.scenarios))
     if args.all:

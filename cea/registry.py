@@ -87,6 +87,8 @@ ANALYSES: tuple[Analysis, ...] = (
              "cea.analyses.calibration:trial_fit", "cea.analyses.calibration:TrialFit"),
     Analysis("scenarios", "the base case of each scenario of the scenarios sheet",
              "cea.analyses.scenarios:run_scenarios", "cea.analyses.scenarios:ScenarioResults"),
+    Analysis("steps", "the stepped evaluation: from a published result to the model",
+             "cea.analyses.steps:stepped", "cea.analyses.steps:SteppedResult", random=True),
     Analysis("calibrate", "fit parameters to the calibration sheet's targets",
              "cea.analyses.calibration:calibrate", "cea.analyses.calibration:CalibrationResult"),
     Analysis("one_way", "one-way sensitivity analysis with tornado",

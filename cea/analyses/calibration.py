@@ -21,11 +21,14 @@ fitted are those marked ``calibrate = yes`` in the parameters sheet; the start
 is their workbook value, so the fit is deterministic. Their uncertainty for the
 PSA comes from the inverse of JᵀJ at the optimum (J the Jacobian of the
 standardised residuals), summarised as a lognormal (positive parameters) by
-mean and SE. Targets with ``fit = no`` are reported for validation only.
+mean and SE, and the correlations between them (from the same matrix) as rank
+correlations for the PSA's Gaussian copula, so that the fitted parameters are sampled
+jointly. Targets with ``fit = no`` are reported for validation only.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,9 +36,10 @@ import pandas as pd
 from scipy import optimize
 
 from cea.engine import evaluate_expression
+from cea.model.correlations import rank_scale
 from cea.model.distribution_text import parse_distribution
 from cea.model.expressions import Expression, parse
-from cea.model.spec import ModelSpec, Target
+from cea.model.spec import Correlation, ModelSpec, Target
 
 __all__ = ["CalibrationResult", "TrialFit", "calibrate", "fit_table", "predict", "survival",
            "trial_fit"]
@@ -92,6 +96,8 @@ class CalibrationResult:
     fit: pd.DataFrame  # target table with predictions before and after
     success: bool
     message: str
+    #: correlations of the fitted parameters (from the inverse of J'J at the optimum)
+    correlation: pd.DataFrame | None = None
 
     def fitted_values(self) -> dict[str, tuple[float, str | None]]:
         """Per fitted parameter: its value and its distribution as the workbook writes it."""
@@ -103,6 +109,13 @@ class CalibrationResult:
                 f"{k}={v:.6g}" for k, v in d.inputs.items()) + ")"
             values[name] = (float(p.value), text)
         return values
+
+    def fitted_correlations(self) -> list[tuple[str, str, float]]:
+        """Rank (Spearman) correlations of the fitted parameters, as the correlations sheet
+        writes them: the fit's correlation r on the normal scale of the lognormals, written
+        as rho = (6 / pi) asin(r / 2) (the sampler converts back exactly)."""
+        return [(c.parameter_1, c.parameter_2, c.value) for c in self.calibrated.correlations
+                if {c.parameter_1, c.parameter_2} <= set(self.parameters["parameter"])]
 
     def to_frame(self) -> pd.DataFrame:
         return self.parameters.copy()
@@ -155,23 +168,28 @@ def calibrate(spec: ModelSpec, *, targets: list[Target] | None = None,
 
     result = optimize.least_squares(residuals, start, bounds=(low, high), x_scale="jac",
                                     xtol=1e-12, ftol=1e-12, gtol=1e-12)
-    se = _standard_errors(result.jac)
-    calibrated = _with_values(spec, names, result.x, se)
+    cov = _covariance(result.jac)
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    correlation = cov / np.outer(se, se) if np.all(se > 0) else np.full_like(cov, np.nan)
+    calibrated = _with_values(spec, names, result.x, se, correlation)
     table = pd.DataFrame({"parameter": names, "start": start, "fitted": result.x, "se": se,
                           "low": low, "high": high})
     return CalibrationResult(spec, calibrated, table, fit_table(calibrated, targets),
-                             bool(result.success), str(result.message))
+                             bool(result.success), str(result.message),
+                             pd.DataFrame(correlation, index=names, columns=names))
 
 
-def _standard_errors(jac: np.ndarray) -> np.ndarray:
+def _covariance(jac: np.ndarray) -> np.ndarray:
+    """inv(J'J) at the optimum (J: Jacobian of the standardised residuals); NaN if singular."""
     try:
-        cov = np.linalg.inv(jac.T @ jac)
+        return np.linalg.inv(jac.T @ jac)
     except np.linalg.LinAlgError:
-        return np.full(jac.shape[1], np.nan)
-    return np.sqrt(np.clip(np.diag(cov), 0, None))
+        return np.full((jac.shape[1], jac.shape[1]), np.nan)
 
 
-def _with_values(spec: ModelSpec, names, values, se) -> ModelSpec:
+def _with_values(spec: ModelSpec, names, values, se, correlation) -> ModelSpec:
+    """The model with the fitted values, their lognormal distributions, and the fit's
+    correlations between them in place of any the model had between those parameters."""
     parameters = []
     for p in spec.parameters:
         if p.name in names:
@@ -182,7 +200,19 @@ def _with_values(spec: ModelSpec, names, values, se) -> ModelSpec:
                 dist = parse_distribution(f"lognormal(mean={value:.6g}, se={se[i]:.6g})")
             p = replace(p, expression=parse(value), distribution=dist)
         parameters.append(p)
-    return replace(spec, parameters=tuple(parameters))
+    fitted = set(names)
+    kept = tuple(c for c in spec.correlations
+                 if not {c.parameter_1, c.parameter_2} <= fitted)
+    found = tuple(Correlation(a, b, float(rank_scale(correlation[i, j])))
+                  for (i, a), (j, b) in itertools.combinations(enumerate(names), 2)
+                  if np.isfinite(correlation[i, j])
+                  and parameters[_index(parameters, a)].distribution is not None
+                  and parameters[_index(parameters, b)].distribution is not None)
+    return replace(spec, parameters=tuple(parameters), correlations=kept + found)
+
+
+def _index(parameters, name: str) -> int:
+    return next(i for i, p in enumerate(parameters) if p.name == name)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 __all__ = ["PRESENTERS", "figures", "files", "has_presenter", "load", "sheets", "summary"]
 
 #: The presenter modules, one per result type (or family of result types).
-PRESENTERS = ("base_case", "scenarios", "calibration", "one_way", "two_way", "threshold",
-              "psa", "evppi", "gsa")
+PRESENTERS = ("base_case", "scenarios", "steps", "calibration", "one_way", "two_way",
+              "threshold", "psa", "evppi", "gsa")
 
 
 @singledispatch

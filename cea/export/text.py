@@ -16,6 +16,7 @@ from cea.analyses.gsa_results import MorrisResult, SobolResult
 from cea.analyses.one_way import OneWayResult
 from cea.analyses.psa import PSAResult
 from cea.analyses.scenarios import ScenarioResults
+from cea.analyses.steps import SteppedResult
 from cea.analyses.threshold import ThresholdResult
 from cea.analyses.two_way import TwoWayResult
 from cea.analyses.voi import EVPPIResult
@@ -85,6 +86,38 @@ def _scenarios(result: ScenarioResults) -> str:
     for scenario, base in result.results[1:]:
         parts.append(f"\nScenario: {scenario.name} ({scenario.description})")
         parts.append(text(base))
+    return "\n".join(parts)
+
+
+@text.register
+def _steps(result: SteppedResult) -> str:
+    t = result.table
+    shown = pd.DataFrame({"step": t["step"].astype(str) + " " + t["name"],
+                          "perspective": t["perspective"],
+                          "years": t["horizon_years"].map(lambda v: f"{v:.2g}")})
+    for column in t.columns:
+        if column.startswith("inc_cost_"):
+            shown[column[4:]] = t[column].map(_blank(lambda v: f"{v:,.2f}"))
+    shown["inc. QALYs"] = t["inc_qaly"].map(lambda v: f"{v:.4f}")
+    shown["ICER"] = [f"{i:,.0f}" if pd.notna(i) else v for v, i in zip(t["verdict"], t["icer"])]
+    for column in t.columns:
+        if column.startswith("p_ce_"):
+            shown[f"P(CE) {float(column[5:]):,.0f}"] = t[column].map(lambda v: f"{v:.2f}")
+    shown["published"] = [
+        "" if pd.isna(i) else f"ICER {i:,.0f}" + ("" if pd.isna(p) else f", P(CE) {p:.2f} at "
+                                                  f"{w:,.0f}")
+        for i, p, w in zip(t["reference_icer"], t["reference_probability"],
+                           t["reference_wtp"])]
+    shown["base case"] = t["base_case"].map({True: "<- base case", False: ""})
+    parts = [f"\nStepped evaluation ({result.n_draws:,} PSA draws per step, seed "
+             f"{result.seed}): increments against {t['comparator'].iloc[0]}",
+             shown.to_string(index=False)]
+    if len(result.reconciliation):
+        parts += ["\nReconciliation with the published ICER (what each component alone would "
+                  "need)", result.reconciliation.to_string(index=False, float_format=number)]
+    if len(result.thresholds):
+        parts += ["\nValues that would reproduce the published ICER (threshold analysis)",
+                  result.thresholds.to_string(index=False, float_format=number)]
     return "\n".join(parts)
 
 

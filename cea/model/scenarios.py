@@ -26,9 +26,9 @@ from cea.model.dependencies import derived_order
 from cea.model.names import checked
 from cea.model.problems import Problems
 from cea.model.setting_rules import SETTING_BY_KEY, check_consistency, parse_setting
-from cea.model.spec import Change, ModelSpec, Scenario, Strategy
+from cea.model.spec import Change, ModelSpec, Scenario, Step, Strategy
 
-__all__ = ["BASE", "apply_scenario", "select"]
+__all__ = ["BASE", "apply_changes", "apply_scenario", "select", "step_models"]
 
 #: The model as given, listed first beside the scenarios.
 BASE = Scenario("base case", "the model as given")
@@ -42,13 +42,35 @@ def apply_scenario(spec: ModelSpec, scenario: Scenario) -> ModelSpec:
     InputError
         Naming the cell of every change that cannot apply.
     """
+    return apply_changes(spec, scenario.changes, f"scenario '{scenario.name}'")
+
+
+def step_models(spec: ModelSpec) -> list[tuple[Step, ModelSpec]]:
+    """Each step of the stepped evaluation with its model: the base case with the changes of
+    every step up to and including it, in order.
+
+    Raises
+    ------
+    InputError
+        Naming the cell of every change that cannot apply.
+    """
+    models, changes = [], []
+    for step in spec.steps:
+        changes += step.changes
+        models.append((step, apply_changes(spec, changes, f"step '{step.name}'")))
+    return models
+
+
+def apply_changes(spec: ModelSpec, changes, place: str) -> ModelSpec:
+    """The model with ``changes`` applied in order (see the module docstring); ``place``
+    names them in problems (e.g. ``scenario 'men'``)."""
     problems = Problems()
     parameters = {p.name: p for p in spec.parameters}
     all_strategies = {s.name: s for s in (*spec.strategies, *spec.other_strategies)}
     settings_changes: dict[str, object] = {}
     cells: dict[str, str] = {}
     chosen: list[str] | None = None
-    for change in scenario.changes:
+    for change in changes:
         target = change.target.strip()
         if target.startswith("settings."):
             _setting(change, target[len("settings."):], settings_changes, cells, problems)
@@ -71,7 +93,7 @@ def apply_scenario(spec: ModelSpec, scenario: Scenario) -> ModelSpec:
     settings = replace(spec.settings, **settings_changes) if settings_changes else spec.settings
     new = replace(spec, parameters=tuple(parameters[p.name] for p in spec.parameters),
                   strategies=active, other_strategies=others, settings=settings)
-    _check(new, scenario, cells, problems)
+    _check(new, place, cells, problems)
     problems.raise_if_any()
     return new
 
@@ -116,8 +138,7 @@ def _override(change: Change, target: str, strategies: dict, parameters, problem
             override_cells={**strategy.override_cells, parameter: change.cell})
 
 
-def _check(spec: ModelSpec, scenario: Scenario, cells: dict, problems: Problems) -> None:
-    place = f"scenario '{scenario.name}'"
+def _check(spec: ModelSpec, place: str, cells: dict, problems: Problems) -> None:
     values = {f.name: getattr(spec.settings, f.name) for f in fields(spec.settings)}
     values = {k: v for k, v in values.items() if v is not None}
     check_consistency(values, cells, spec.cost_categories, problems, place=place)

@@ -145,6 +145,35 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A published result that a step of the stepped evaluation stands beside."""
+
+    icer: float | None = None
+    probability: float | None = None
+    wtp: float | None = None
+    source: str = ""
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row group of the ``steps`` sheet: a step of the stepped evaluation.
+
+    Its model is the base case with the changes of every step up to and including this
+    one (later changes of the same thing win); ``perspective`` is the perspective its
+    result is read in; ``reconcile`` names the parameters whose thresholds show how the
+    step could reproduce its ``reference``.
+    """
+
+    name: str
+    description: str = ""
+    perspective: str = ""
+    changes: tuple[Change, ...] = ()
+    reference: Reference | None = None
+    reconcile: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Target:
     """One row of the ``calibration`` sheet: a published statistic of an event whose
     per-cycle probability is ``expression`` under ``strategy``."""
@@ -190,6 +219,8 @@ class ModelSpec:
     scenarios: tuple[Scenario, ...] = ()
     #: calibration targets
     calibration: tuple[Target, ...] = ()
+    #: the stepped evaluation, from a published result to the model (the ``steps`` sheet)
+    steps: tuple[Step, ...] = ()
     source: str = ""
     source_sha256: str = ""
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from cea.model.dependencies import CircularDefinition, derived_order
 from cea.model.problems import InputError, Problems
-from cea.model.scenarios import apply_scenario
+from cea.model.scenarios import apply_scenario, step_models
 from cea.model.spec import ModelSpec
 from cea.workbook.cells import SheetData, open_workbook, read_sheet
 from cea.workbook.correlations import read_correlations
-from cea.workbook.optional import read_scenarios, read_targets
+from cea.workbook.optional import read_scenarios, read_steps, read_targets
 from cea.workbook.parameters import Known, read_parameters, read_tables
 from cea.workbook.safety import check_archive
 from cea.workbook.settings import read_settings
@@ -53,6 +53,10 @@ def load_workbook(path: str | Path) -> ModelSpec:
             apply_scenario(model, scenario)
         except InputError as e:
             problems.extend(e.problems)
+    try:  # and so is a step
+        step_models(model)
+    except InputError as e:
+        problems.extend(e.problems)
     problems.raise_if_any()
     return model
 
@@ -81,6 +85,8 @@ def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
                 calibration=read_targets(sheets.get("calibration"), names, strategies + others,
                                          problems),
                 scenarios=read_scenarios(sheets.get("scenarios"), problems),
+                steps=read_steps(sheets.get("steps"), names,
+                                 settings.perspectives if settings else None, problems),
                 transition_rewards=tuple(rewards), tables=tables,
                 cost_categories=tuple(categories), outcomes=tuple(outcomes),
                 correlations=read_correlations(sheets.get("correlations"), names.parameters,

@@ -112,6 +112,26 @@ SHEETS: tuple[Sheet, ...] = (
         Column("value", "text", True, "The new value (number or expression; for strategies "
                                       "the names, comparator first)."),
     )),
+    Sheet("steps", False,
+          "The stepped evaluation (optional sheet): from a published result, one step at a "
+          "time, to the model; each step's changes add to those of the steps before it.", (
+              Column("step", "text", True, "Step name (repeat it on each of its rows)."),
+              Column("description", "text", doc="What the step adds."),
+              Column("perspective", "text", doc="Perspective the step is read in (blank: the "
+                                                "first perspective)."),
+              Column("change", "text", doc="As in the scenarios sheet; blank for a step that "
+                                           "changes only the perspective."),
+              Column("value", "text", doc="The new value."),
+              Column("reference_icer", "number", doc="A published ICER to stand beside the "
+                                                     "step."),
+              Column("reference_probability", "number",
+                     doc="Its published probability of being cost-effective (0 to 1)."),
+              Column("reference_wtp", "number", doc="The threshold of that probability."),
+              Column("reference_source", "text", doc="Citation of the published result."),
+              Column("reconcile", "text", doc="Free parameters (comma-separated) whose "
+                                              "thresholds show what would reproduce the "
+                                              "published ICER."),
+          )),
     Sheet("calibration", False, "Calibration targets (optional sheet).", (
         Column("target", "text", True, "What is targeted, in words."),
         Column("statistic", "text", True, "median_days, hazard_ratio or "
