@@ -1,52 +1,14 @@
-"""Shared test helpers: build input workbooks from Python rows."""
+"""Fixtures shared by the tests (the builders themselves are in tests/helpers/)."""
 
 from __future__ import annotations
 
 import copy
-import functools
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-from cea.workbook.template import write_input_workbook
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def two_state_sheets(p: float = 0.1, *, within_cycle: str = "half_cycle",
-                     timing: str = "time_point", rate: float = 0.0, cycles: int = 10) -> dict:
-    """An alive -> dead model with constant death probability ``p`` per cycle.
-
-    Reward 1 per cycle alive (cost_care = 1 and utility = 1 with annual cycles),
-    one strategy, everyone alive at the start.
-    """
-    return {
-        "settings": [
-            ["setting", "value"],
-            ["model_name", "two_state"], ["cycle_length", 1], ["cycle_unit", "year"],
-            ["horizon", cycles], ["horizon_unit", "year"],
-            ["discount_costs", rate], ["discount_outcomes", rate],
-            ["discount_timing", timing], ["within_cycle", within_cycle],
-            ["perspectives", "payer = care"], ["currency", "AUD"], ["price_year", 2024],
-            ["wtp", 50000],
-        ],
-        "parameters": [
-            ["name", "value", "unit", "description", "source"],
-            ["p_die", p, "per cycle", "death probability", "test"],
-        ],
-        "states": [
-            ["name", "initial", "utility", "cost_care", "dead"],
-            ["alive", 1, 1, 1, "no"],
-            ["dead", 0, 0, 0, "yes"],
-        ],
-        "strategies": [["name", "description"], ["only", "the only strategy"]],
-        "transitions": [
-            ["from", "to", "only"],
-            ["alive", "alive", "C"],
-            ["alive", "dead", "p_die"],
-        ],
-    }
+from cea.api import write_input_workbook
+from tests.helpers.paths import ROOT
 
 
 @pytest.fixture
@@ -59,20 +21,10 @@ def make_workbook(tmp_path):
     return make
 
 
-@functools.cache
-def build_script():
-    """scripts/build_workbooks.py as a module (the shipped workbooks' definitions)."""
-    spec = importlib.util.spec_from_file_location("build_workbooks",
-                                                  ROOT / "scripts" / "build_workbooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def load(make_workbook):
     """``load(sheets) -> ModelSpec``, through a written workbook."""
-    from cea.workbook.reader import load_workbook
+    from cea.workbook import load_workbook
 
     counter = iter(range(1000))
 
@@ -80,3 +32,19 @@ def load(make_workbook):
         return load_workbook(make_workbook(sheets, name=f"m{next(counter)}.xlsx"))
 
     return build
+
+
+@pytest.fixture(scope="session")
+def walkback():
+    """The shipped WalkBack model (a ModelSpec is immutable: one for every test)."""
+    from cea.workbook import load_workbook
+
+    return load_workbook(ROOT / "inputs" / "walkback.xlsx")
+
+
+@pytest.fixture(scope="session")
+def walkback_psa(walkback):
+    """A 2,000-draw PSA of the shipped WalkBack model, seed 11."""
+    from cea.analyses.psa import run_psa
+
+    return run_psa(walkback, n_draws=2000, seed=11)

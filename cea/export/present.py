@@ -51,8 +51,10 @@ def files(result, out_dir: Path, name: str) -> list[Path]:
 
 
 def has_presenter(result_type: type) -> bool:
-    """True if ``result_type`` has its own sheets."""
-    return sheets.dispatch(result_type) is not sheets.dispatch(object)
+    """True if ``result_type`` has its own sheets (a base class such as the result of a
+    global sensitivity analysis: every one of its kinds has)."""
+    kinds = result_type.__subclasses__() or [result_type]
+    return all(sheets.dispatch(kind) is not sheets.dispatch(object) for kind in kinds)
 
 
 def load() -> None:

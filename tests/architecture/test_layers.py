@@ -78,12 +78,16 @@ def violations(package: Path = PACKAGE) -> list[str]:
                 found.append(f"{path.name}: the package root imports {imports(path, package)}")
             continue
         allowed = ALLOWED.get(own)
+        seen = set()
         for target, line in imports(path, package):
             other = stage(target)
             if other in (own, "cea") or allowed is not None and other in allowed:
                 continue
-            found.append(f"{path.relative_to(package.parent)}:{line}: {me} imports {target}")
-    return sorted(set(found))
+            if line not in seen:  # one line per import statement
+                seen.add(line)
+                found.append(f"{path.relative_to(package.parent)}:{line}: {me} imports "
+                             f"{target}")
+    return sorted(found)
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:

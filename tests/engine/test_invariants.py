@@ -32,13 +32,13 @@ from hypothesis import strategies as st
 from cea import engine
 from cea.analyses import incremental
 from cea.analyses.one_way import one_way
+from cea.engine.plan import compile_plan
+from cea.engine.weights import counting_weights
 from cea.model.expressions import parse
-from cea.engine.plan import compile_plan, counting_weights
+from cea.model.settings import DISCOUNT_TIMING, Settings
 from cea.model.spec import (
-    DISCOUNT_TIMING,
     ModelSpec,
     Parameter,
-    Settings,
     State,
     Strategy,
     Transition,

@@ -10,11 +10,12 @@ import openpyxl
 import pytest
 
 from cea import api
-from cea.analyses.one_way import one_way
 from cea.analyses.gsa import GSAWarning, sobol
-from cea.export import excel
+from cea.analyses.one_way import one_way
 from cea.analyses.scenarios import run_scenarios
-from tests.conftest import ROOT, two_state_sheets
+from cea.export import excel
+from tests.helpers.builders import two_state_sheets
+from tests.helpers.paths import ROOT
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 HIV = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"

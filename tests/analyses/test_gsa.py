@@ -1,9 +1,4 @@
-"""Global sensitivity analysis: the SALib wiring against analytic indices, and on WalkBack.
-
-The Ishigami and linear tests run through :func:`cea.analyses.gsa.sobol_indices` /
-:func:`~cea.analyses.gsa.morris_indices`, the same wiring (unit cube -> clip -> ppf ->
-evaluate -> SALib analyze) that :func:`~cea.analyses.gsa.sobol` uses with the engine.
-"""
+"""Global sensitivity: the SALib wiring against analytic indices, and the WalkBack decision."""
 
 from __future__ import annotations
 
@@ -12,23 +7,18 @@ import math
 import warnings
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 from scipy import stats
 
 from cea import engine
 from cea.analyses import gsa
-from cea.analyses.base_case import run_base_case
-from cea.export.excel import write_results
 from cea.analyses.incremental import pairwise
 from cea.analyses.sampling import uncertain_parameters
-from cea.workbook.reader import load_workbook
-from tests.conftest import ROOT
+from cea.export import present
+from cea.workbook import load_workbook
+from tests.helpers.engine_calls import count_engine_calls
 
-#: SALib's own tolerance for Sobol indices of the Ishigami function: tests/test_sobol.py
-#: (test_parallel_first_order, N = 8192) and tests/test_regression.py (test_regression_sobol)
-#: in github.com/SALib/SALib use ``assert_allclose(..., atol=5e-2, rtol=1e-1)``.
 SALIB_TOL = {"atol": 5e-2, "rtol": 1e-1}
 
 
@@ -149,8 +139,9 @@ def test_constant_output_gives_nan_with_a_note(tmp_path):
     frame = result.to_frame()
     flat = frame[frame["output"] == "y1"]
     assert flat["S1"].isna().all() and (flat["note"] == "the outcome does not vary").all()
-    assert [p.name for p in result.write_figures(tmp_path, "c")] == ["c_sobol_y0.png",
-                                                                     "c_sobol_y1.png"]
+    present.load()
+    assert [p.name for p in present.figures(result, tmp_path, "c")] == ["c_sobol_y0.png",
+                                                                        "c_sobol_y1.png"]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -177,25 +168,10 @@ def test_one_group_is_refused():
                           groups=["g", "g"])
 
 
-# --- WalkBack --------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def walkback():
-    return load_workbook(ROOT / "inputs" / "walkback.xlsx")
-
-
 @pytest.fixture
 def count_engine(monkeypatch):
-    """Replace engine.run by a wrapper recording the number of rows of every call."""
-    calls = []
-    real = engine.run
-
-    def counting(spec, table=None, **kwargs):
-        calls.append(len(table))
-        return real(spec, table, **kwargs)
-
-    monkeypatch.setattr(engine, "run", counting)
-    return calls
+    """The rows of every engine call."""
+    return count_engine_calls(monkeypatch)
 
 
 def test_walkback_sobol_is_one_engine_call(walkback, count_engine):
@@ -280,24 +256,6 @@ def test_correlations_are_warned_about_and_noted(walkback):
     with pytest.warns(gsa.GSAWarning, match="correlation"):
         gsa.morris(spec, trajectories=4)
 
-
-def test_sheets_and_figures(walkback, tmp_path):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gsa.GSAWarning)
-        sobol = gsa.sobol(walkback, n=64)
-    morris = gsa.morris(walkback, trajectories=4)
-    sheets = sobol.to_sheets() + morris.to_sheets()
-    path = write_results(tmp_path / "out.xlsx", run_base_case(walkback), extra=sheets)
-    book = openpyxl.load_workbook(path)
-    for name in ("gsa sobol", "gsa morris"):
-        charts = book[name]._charts
-        assert len(charts) == len(walkback.settings.perspectives)  # main outcome per persp.
-    paths = sobol.write_figures(tmp_path, "walkback") + morris.write_figures(tmp_path)
-    assert len(paths) == 14 and len(set(paths)) == 14
-    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
-
-
-# --- Dirichlet groups and more than two strategies -------------------------------------------
 
 def _tri_sheets(die_group: str = "transitions") -> dict:
     """Three strategies; the probabilities out of 'alive' are one Dirichlet group."""

@@ -1,10 +1,4 @@
-"""Value of information: EVPPI by regression against closed forms and brute force.
-
-Closed form used throughout: if Y ~ Normal(m, s^2) then
-E[max(0, Y)] = m Phi(m/s) + s phi(m/s), so for an incremental net benefit (INB) whose
-conditional mean given X is a + b X with X normal, EVPPI(X) = E[max(0, a + bX)] -
-max(0, a + b E[X]) (two strategies: INB is the second against the first).
-"""
+"""EVPPI by regression: closed forms, brute force, standard errors, the model's EVPPI."""
 
 from __future__ import annotations
 
@@ -14,10 +8,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cea.analyses.psa import run_psa
-from cea.analyses.voi import MAX_SET, evppi, evppi_sheet, population_factor, regression_evppi
-from cea.workbook.reader import load_workbook
-from tests.conftest import two_state_sheets
+from cea.analyses.psa import population_factor, run_psa
+from cea.analyses.regression import MAX_SET, regression_evppi
+from cea.analyses.voi import evppi_table as evppi
+from cea.workbook import load_workbook
+from tests.helpers.builders import two_state_sheets
 
 
 def _closed(m: float, s: float) -> float:
@@ -30,7 +25,6 @@ def _one(y: np.ndarray) -> np.ndarray:
     return y[:, None, None]
 
 
-# ------------------------------------------------------------------------ the regression
 def test_linear_inb_matches_closed_form():
     """INB = 200 - X + noise, X ~ N(150, 100^2): EVPPI(X) = closed form at m = 50, s = 100.
 
@@ -127,14 +121,14 @@ def test_constant_or_dependent_inputs():
 def test_design_in_chunks_gives_the_same_estimate(monkeypatch):
     """Large problems build the design matrix in blocks of rows; the sums only change
     order."""
-    from cea.analyses import voi
+    from cea.analyses import regression
 
     rng = np.random.default_rng(12)
     x = rng.uniform(size=(3000, 2))
     y = np.sin(3 * x[:, 0]) * x[:, 1] - 0.3 + rng.normal(0, 0.3, 3000)
     whole = regression_evppi(_one(y), x, rng=1)
-    monkeypatch.setattr(voi, "_WHOLE", 0)
-    monkeypatch.setattr(voi, "_ROWS", 700)
+    monkeypatch.setattr(regression, "_WHOLE", 0)
+    monkeypatch.setattr(regression, "_ROWS", 700)
     chunked = regression_evppi(_one(y), x, rng=1)
     for a, b in zip(whole, chunked):
         assert np.allclose(a, b, rtol=1e-6, atol=1e-12)
@@ -149,7 +143,6 @@ def test_standard_error_is_reproducible():
     assert np.array_equal(first[1], again[1])
 
 
-# ------------------------------------------------------------------------ through the model
 WTP = 2000.0
 
 
@@ -159,7 +152,7 @@ def linear_model(tmp_path_factory):
     once. INB = WTP x L x qgain - extra with L the (fixed) discounted life-years, so it is
     linear in both; ``c_care`` is a state cost paid equally under both (no effect on the
     decision). qgain ~ N(0.05, 0.02^2), extra ~ N(500, 300^2)."""
-    from cea.workbook.template import write_input_workbook
+    from cea.api import write_input_workbook
 
     sheets = two_state_sheets(0.1)
     sheets["settings"] = [r for r in sheets["settings"] if r[0] != "wtp"]
@@ -182,7 +175,7 @@ def linear_model(tmp_path_factory):
                              ["alive", "dead", "p_die", "p_die"]]
     path = write_input_workbook(tmp_path_factory.mktemp("voi") / "linear.xlsx", sheets)
     spec = load_workbook(path)
-    return run_psa(spec, n_draws=8000, seed=17, progress=False)
+    return run_psa(spec, n_draws=8000, seed=17)
 
 
 def test_model_inb_is_linear_and_the_dummy_cancels(linear_model):
@@ -252,19 +245,3 @@ def test_bad_requests(linear_model, kwargs, fragment):
     with pytest.raises(ValueError) as info:
         evppi(linear_model, **kwargs)
     assert fragment in str(info.value)
-
-
-def test_sheet_has_bar_charts(linear_model):
-    table = evppi(linear_model)
-    sheet = evppi_sheet(table, linear_model.spec)
-    bars = [b for b in sheet.blocks if b.chart is not None]
-    assert sheet.name == "EVPPI" and len(bars) == 1  # one perspective x one threshold
-    assert bars[0].chart.kind == "bar" and bars[0].chart.y == ("evppi",)
-    assert bars[0].frame["evppi"].is_monotonic_increasing  # largest bar drawn on top
-    names = [s.name for s in linear_model.to_sheets(evppi=table)]
-    assert names[-1] == "EVPPI"
-
-
-def test_evppi_figure(linear_model, tmp_path):
-    paths = linear_model.write_figures(tmp_path, "lin", evppi=evppi(linear_model))
-    assert (tmp_path / "lin_psa_evppi_payer.png") in paths

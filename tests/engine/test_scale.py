@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import pickle
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cea import engine
-from cea.engine import executors
 from cea.analyses import gsa
-from cea.analyses.psa import DrawSampler, run_psa
+from cea.analyses.draws import DrawSampler
+from cea.analyses.psa import run_psa
 from cea.cli import main
-from cea.engine import ModelError
-from cea.workbook.reader import load_workbook
-from tests.conftest import two_state_sheets
+from cea.engine import ModelError, executors
+from cea.workbook import load_workbook
+from tests.helpers.builders import two_state_sheets
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 
 try:
@@ -96,7 +95,7 @@ def test_progress_counts_every_row_once(spec, table, pool):
 
 
 def test_psa_process_pool_bit_identical(spec, pool):
-    reference = run_psa(spec, n_draws=20_000, seed=11, progress=False)
+    reference = run_psa(spec, n_draws=20_000, seed=11)
     seen = []
     pooled = run_psa(spec, n_draws=20_000, seed=11, executor=pool, chunk_size=3000,
                      progress=lambda done, total: seen.append((done, total)))
@@ -146,8 +145,8 @@ def test_dask_local_cluster_bit_identical(spec, table, dask_client):
 
 @needs_dask
 def test_dask_psa_and_sobol_bit_identical(spec, dask_client):
-    reference = run_psa(spec, n_draws=5000, seed=5, progress=False)
-    distributed_ = run_psa(spec, n_draws=5000, seed=5, executor=dask_client, progress=False)
+    reference = run_psa(spec, n_draws=5000, seed=5)
+    distributed_ = run_psa(spec, n_draws=5000, seed=5, executor=dask_client)
     assert _same(_psa_arrays(reference), _psa_arrays(distributed_))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gsa.GSAWarning)

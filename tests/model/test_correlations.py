@@ -14,12 +14,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cea.analyses.psa import DrawSampler, run_psa
+from cea.analyses.draws import DrawSampler
+from cea.analyses.psa import run_psa
+from cea.export import present
+from cea.model.correlations import copula_factor, normal_scale, rank_scale
+from cea.model.problems import InputError
 from cea.model.spec import Correlation
+from cea.workbook import load_workbook
 from cea.workbook.template import template_sheets
-from cea.workbook.reader import WorkbookError, load_workbook
-from cea.workbook.correlations import copula_factor, normal_scale, rank_scale
-from tests.conftest import two_state_sheets
+from tests.helpers.builders import two_state_sheets
 
 
 def _sheets(correlations: list[list] | None) -> dict:
@@ -48,7 +51,7 @@ def _sheets(correlations: list[list] | None) -> dict:
 
 
 def _problems(make_workbook, rows) -> list[str]:
-    with pytest.raises(WorkbookError) as info:
+    with pytest.raises(InputError) as info:
         load_workbook(make_workbook(_sheets(rows)))
     return info.value.problems
 
@@ -153,11 +156,12 @@ def test_a_correlation_changes_only_its_pair(make_workbook):
 
 def test_psa_reports_requested_and_sampled(make_workbook):
     spec = load_workbook(make_workbook(_sheets([["c_a", "c_b", 0.5]])))
-    result = run_psa(spec, n_draws=4000, seed=3, progress=False)
+    result = run_psa(spec, n_draws=4000, seed=3)
     check = result.correlation_check()
     assert check[["parameter_1", "parameter_2", "requested"]].values.tolist() == \
         [["c_a", "c_b", 0.5]]
     assert abs(check["sampled"].iloc[0] - 0.5) < 0.05
-    titles = [b.title for b in result.to_sheets()[0].blocks]
+    present.load()
+    titles = [b.title for b in present.sheets(result)[0].blocks]
     assert "Rank (Spearman) correlations, requested and sampled" in titles
 

@@ -16,9 +16,9 @@ import pytest
 
 import cea
 from cea.cli import main
-from tests.conftest import two_state_sheets
+from tests.helpers.builders import two_state_sheets
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 HIV = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"
 

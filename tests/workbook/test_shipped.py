@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from cea.workbook import load_workbook
 from cea.workbook.render import main as render_all
 from cea.workbook.render import render_workbook, rendering_path
-from cea.workbook.reader import load_workbook
-from tests.conftest import ROOT, build_script
+from tests.helpers.builders import build_script
+from tests.helpers.paths import ROOT
 
 INPUTS = ROOT / "inputs"
 SHIPPED = sorted(INPUTS.rglob("*.xlsx"))

@@ -1,4 +1,4 @@
-"""Tests for cea.model.distributions: method-of-moments fits, parsing, and rejection of bad input."""
+"""Tests for cea.model.distributions: method-of-moments fits, parsing, bad input refused."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cea.model.distribution_text import parse_distribution
 from cea.model.distributions import (
     DISTRIBUTIONS,
     Distribution,
     DistributionError,
     dirichlet_groups,
-    parse_distribution,
     sample_dirichlet,
 )
 

@@ -35,7 +35,7 @@ import numpy as np
 import pytest
 
 from cea.engine import run
-from tests.conftest import two_state_sheets
+from tests.helpers.builders import two_state_sheets
 
 P, RATE, T = 0.1, 0.05, 10
 METHODS = ("start", "end", "half_cycle", "simpson", "custom")

@@ -1,81 +1,24 @@
-"""Deterministic sensitivity analysis: one-way and tornado, two-way, threshold, value-based price.
-
-Expected numbers come from hand calculations written out in each test's docstring, from a
-short numpy reference implementation of the Briggs HIV model, or from the engine run with a
-changed input (for the value-based price identity).
-"""
+"""One-way sensitivity analysis: one engine call, its design, the tornado, closed forms."""
 
 from __future__ import annotations
 
 import numpy as np
-import openpyxl
-import pandas as pd
 import pytest
 
-from cea import engine
 from cea.analyses.base_case import run_base_case
-from cea.analyses.one_way import INTERVAL_SOURCE, one_way
-from cea.analyses.threshold import NO_THRESHOLD, threshold, value_based_price
-from cea.analyses.two_way import two_way
+from cea.analyses.one_way import one_way
+from cea.analyses.ranges import INTERVAL_SOURCE
 from cea.engine import ModelError
-from cea.export.excel import write_results
-from cea.workbook.reader import load_workbook
-from tests.conftest import ROOT, build_script, two_state_sheets
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def walkback():
-    return load_workbook(ROOT / "inputs" / "walkback.xlsx")
-
+from cea.workbook import load_workbook
+from tests.helpers.builders import build_script, linear_sheets, two_state_sheets
+from tests.helpers.engine_calls import count_engine_calls
 
 _build_script = build_script
 
 
-def _count_engine_calls(monkeypatch) -> list[int]:
-    """Replace cea.engine.run by a wrapper recording the rows of each call."""
-    calls: list[int] = []
-    real = engine.run
-
-    def counting(spec, table=None, **kwargs):
-        calls.append(1 if table is None else len(table))
-        return real(spec, table, **kwargs)
-
-    monkeypatch.setattr(engine, "run", counting)
-    return calls
-
-
-def linear_sheets(*, third: bool = False) -> dict:
-    """Two strategies, a (p_die 0.2) and b (p_die 0.1 and a one-off cost c_x), 2 annual cycles,
-    start-of-cycle counting, no discounting, cost 1 and utility 1 per cycle alive.
-
-    By hand: alive at the start of cycles 1 and 2 is 1 and 1 - p, so a has QALYs = state
-    costs = 1.8 and b has 1.9 (+ c_x). At wtp 50,000:
-    incremental NMB of b = 50,000 x 0.1 - (0.1 + c_x) = 4,999.9 - c_x, linear in c_x.
-    With ``third``, strategy c is b with a one-off cost c_x + 500 (always worse than b).
-    """
-    sheets = two_state_sheets(0.2, within_cycle="start", cycles=2)
-    sheets["parameters"] += [["p_die_b", 0.1, "per cycle", "death probability under b", "test"],
-                             ["c_x", 1000, "AUD", "one-off cost of b", "test"]]
-    sheets["parameters"][0] += ["low", "high"]
-    sheets["parameters"][-1] += [0, 10000]
-    sheets["parameters"][-2] += [0.05, 0.15]
-    sheets["strategies"] = [["name", "description", "cost_care", "p_die"],
-                            ["a", "comparator", 0, None], ["b", "new", "c_x", "p_die_b"]]
-    sheets["transitions"] = [["from", "to", "a", "b"], ["alive", "alive", "C", "C"],
-                             ["alive", "dead", "p_die", "p_die"]]
-    if third:
-        sheets["strategies"].append(["c", "b, dearer", "c_x + 500", "p_die_b"])
-        for row, value in zip(sheets["transitions"], ["c", "C", "p_die"]):
-            row.append(value)
-    return sheets
-
-
-# --------------------------------------------------------------------------- one-way
 def test_one_way_of_walkback_is_one_engine_call(walkback, monkeypatch):
     """All WalkBack parameters with a range: 2 x n_varied + 1 rows in a single engine call."""
-    calls = _count_engine_calls(monkeypatch)
+    calls = count_engine_calls(monkeypatch)
     result = one_way(walkback)
     with_range = [p.name for p in walkback.parameters if p.is_free and p.low is not None]
     assert [r.parameter for r in result.ranges] == with_range
@@ -239,97 +182,3 @@ def test_invalid_ranges_are_all_reported(walkback):
         one_way(walkback, parameters=["cs_share_arm"])
     with pytest.raises(ValueError, match="no range for n_sessions"):
         one_way(walkback, parameters=["n_sessions"])
-
-
-# --------------------------------------------------------------------------- two-way
-def test_two_way_grid_and_base_point(walkback, monkeypatch):
-    """11 x 11 grid in one engine call; hr_al 0.62-0.82 and c_pedometer 10-50 put the base
-    (0.72, 30) at grid point (5, 5), where the result is the base case's."""
-    calls = _count_engine_calls(monkeypatch)
-    result = two_way(walkback, "hr_al", "c_pedometer", points=11,
-                     ranges={"hr_al": (0.62, 0.82), "c_pedometer": (10, 50)})
-    assert calls == [121]
-    grid = result.grid()
-    assert grid.shape == (11, 11)
-    assert grid.index[5] == 0.72 and grid.columns[5] == 30
-    base = one_way(walkback, parameters=["hr_al"]).tornado().iloc[0]
-    np.testing.assert_allclose(grid.iloc[5, 5], base.outcome_base, rtol=1e-12)
-    assert result.grid(value="optimal").iloc[5, 5] == base.optimal_base
-    s = walkback.settings
-    assert len(result.to_frame()) == 121 * len(s.perspectives) * len(s.wtp) * 2
-    # inc NMB falls one-for-one with the pedometer cost (a one-off cost at time 0)
-    np.testing.assert_allclose(np.diff(grid.to_numpy(), axis=1), -4.0, rtol=1e-9)
-
-
-# --------------------------------------------------------------------------- threshold
-def test_threshold_of_a_linear_model_is_analytic(make_workbook):
-    """From :func:`linear_sheets`: 4,999.9 - c_x = 0 at c_x = 4,999.9; b is preferred below."""
-    spec = load_workbook(make_workbook(linear_sheets()))
-    result = threshold(spec, "c_x")
-    (line,) = result.to_frame().itertuples()
-    assert line.result == "threshold"
-    np.testing.assert_allclose(line.threshold, 4999.9, rtol=1e-10)
-    np.testing.assert_allclose([line.inc_nmb_low, line.inc_nmb_base, line.inc_nmb_high],
-                               [4999.9, 3999.9, -5000.1], rtol=1e-10)
-    assert (line.preferred_below, line.preferred_above) == ("b", "a")
-
-
-def test_no_threshold_in_range(make_workbook):
-    """inc NMB of b = 50,000 (0.2 - p) - (0.2 - p) - 1,000 = 49,999 (0.2 - p) - 1,000 with
-    p = p_die_b: positive over 0.05-0.15 (6,499.85 at 0.05, 1,499.95 at 0.15)."""
-    spec = load_workbook(make_workbook(linear_sheets()))
-    (line,) = threshold(spec, "p_die_b").to_frame().itertuples()
-    assert line.result == NO_THRESHOLD and np.isnan(line.threshold)
-    np.testing.assert_allclose([line.inc_nmb_low, line.inc_nmb_high], [6499.85, 1499.95],
-                               rtol=1e-10)
-    wide = threshold(spec, "p_die_b", ranges={"p_die_b": (0.05, 0.19)}).to_frame()
-    np.testing.assert_allclose(wide["threshold"], 0.2 - 1000 / 49999, rtol=1e-10)
-
-
-def test_value_based_price_is_the_threshold_of_the_one_off_cost(make_workbook):
-    """price = c_x + inc NMB = 1,000 + 3,999.9 = 4,999.9, the threshold of c_x."""
-    spec = load_workbook(make_workbook(linear_sheets()))
-    (line,) = value_based_price(spec).itertuples()
-    assert (line.one_off_cost, line.one_off_categories) == (1000, "care")
-    np.testing.assert_allclose(line.price, 4999.9, rtol=1e-12)
-
-
-def test_walkback_value_based_price_verified_by_the_engine(walkback):
-    """Setting WalkBack's one-off cost to the price makes its incremental NMB 0.
-
-    The intervention cost is strategies!D3 = c_physio_initial + (n_sessions - 1) x
-    c_physio_standard + c_pedometer + c_training (86.70 + 5 x 66.06 + 30 + 20 = 467);
-    c_pedometer enters nothing else, so raising it by (price - one-off cost) moves the one-off
-    cost to the price.
-    """
-    v = {p.name: p.value for p in walkback.parameters if p.is_free}
-    one_off = v["c_physio_initial"] + (v["n_sessions"] - 1) * v["c_physio_standard"] \
-        + v["c_pedometer"] + v["c_training"]
-    prices = value_based_price(walkback)
-    np.testing.assert_allclose(prices["one_off_cost"], one_off, rtol=1e-12)
-    s = walkback.settings
-    assert len(prices) == len(s.perspectives) * len(s.wtp)
-    for line in prices.itertuples():
-        shifted = v["c_pedometer"] + line.price - one_off
-        table = walkback.table_from(pd.DataFrame({"c_pedometer": [shifted]}))
-        out = engine.run(walkback, table)
-        cost = out.cost(s.perspectives[line.perspective])[0]
-        inc = line.wtp * (out["qaly"][0, 1] - out["qaly"][0, 0]) - (cost[1] - cost[0])
-        assert abs(inc) < 1e-9
-
-
-# --------------------------------------------------------------------------- exports
-def test_sheets_and_figures(walkback, tmp_path):
-    """Every result gives sheets the results workbook takes, and non-empty PNGs."""
-    results = [one_way(walkback), two_way(walkback, "hr_al", "c_physio_standard", points=5),
-               threshold(walkback, "hr_al")]
-    sheets = [sheet for r in results for sheet in r.to_sheets()]
-    path = write_results(tmp_path / "results.xlsx", run_base_case(walkback), sheets)
-    book = openpyxl.load_workbook(path)
-    assert {"one-way", "threshold hr_al"} <= set(book.sheetnames)
-    assert len(book["one-way"]._charts) == len(walkback.settings.perspectives)
-    figures = [p for r in results for p in r.write_figures(tmp_path, "walkback")]
-    assert len(figures) == 2 + 2 + 1
-    for figure in figures:
-        data = figure.read_bytes()
-        assert data.startswith(PNG_MAGIC) and len(data) > 10_000, figure

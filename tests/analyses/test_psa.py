@@ -1,49 +1,31 @@
-"""Probabilistic sensitivity analysis: reproducible draws, the one engine, the summaries.
-
-Expected values come from short loops written in the tests (the obviously correct
-reference), from the base case of the same model, or from numpy applied to the draws.
-"""
+"""Probabilistic sensitivity analysis: streams tied to the draw index, summaries against loops."""
 
 from __future__ import annotations
 
 import dataclasses
-import io
-from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
 from cea.analyses.base_case import run_base_case
+from cea.analyses.draws import BLOCK, DrawSampler
 from cea.analyses.psa import (
-    BLOCK,
-    DrawSampler,
     PSAResult,
-    TerminalProgress,
+    population_factor,
     run_psa,
     wtp_grid,
 )
-from cea.analyses.voi import population_factor
-from cea.export.excel import write_results
-from cea.workbook.reader import load_workbook
-from tests.conftest import ROOT, two_state_sheets
+from cea.workbook import load_workbook
+from tests.helpers.builders import two_state_sheets
+from tests.helpers.paths import ROOT
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
+
+
 HIV = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"
 
 
-@pytest.fixture(scope="module")
-def walkback():
-    return load_workbook(WALKBACK)
-
-
-@pytest.fixture(scope="module")
-def walkback_psa(walkback):
-    return run_psa(walkback, n_draws=2000, seed=11, progress=False)
-
-
-# ------------------------------------------------------------------------ draws and seeds
 def test_block_streams_are_seed_sequence_children(walkback):
     """Block b's normals come from child b of SeedSequence(seed).spawn(n_blocks)."""
     sampler = DrawSampler(walkback, 99, 3 * BLOCK)
@@ -68,8 +50,8 @@ def test_block_by_block_equals_all_at_once(walkback):
 
 def test_draws_are_tied_to_the_draw_index(walkback):
     """The first 50 draws of a 1,100-draw PSA are the draws of a 50-draw PSA."""
-    short = run_psa(walkback, n_draws=50, seed=8, progress=False)
-    long = run_psa(walkback, n_draws=1100, seed=8, progress=False)
+    short = run_psa(walkback, n_draws=50, seed=8)
+    long = run_psa(walkback, n_draws=1100, seed=8)
     assert np.array_equal(short.parameters.to_numpy(), long.parameters.to_numpy()[:50])
     assert np.array_equal(short.qaly, long.qaly[:50])
     for perspective in short.costs:
@@ -78,8 +60,8 @@ def test_draws_are_tied_to_the_draw_index(walkback):
 
 @pytest.mark.parametrize("chunk_size", [1, 7, None])
 def test_bit_identical_whatever_the_chunk_size(walkback, chunk_size):
-    default = run_psa(walkback, n_draws=60, seed=21, progress=False)
-    other = run_psa(walkback, n_draws=60, seed=21, chunk_size=chunk_size, progress=False)
+    default = run_psa(walkback, n_draws=60, seed=21)
+    other = run_psa(walkback, n_draws=60, seed=21, chunk_size=chunk_size)
     assert np.array_equal(default.parameters.to_numpy(), other.parameters.to_numpy())
     assert np.array_equal(default.qaly, other.qaly)
     assert np.array_equal(default.ly, other.ly)
@@ -90,15 +72,15 @@ def test_bit_identical_whatever_the_chunk_size(walkback, chunk_size):
 def test_bit_identical_across_blocks_and_chunks():
     """More than one block (1,100 draws) in chunks of 7 rows and in the default chunks."""
     spec = load_workbook(HIV)
-    a = run_psa(spec, n_draws=1100, seed=1, chunk_size=7, progress=False)
-    b = run_psa(spec, n_draws=1100, seed=1, progress=False)
+    a = run_psa(spec, n_draws=1100, seed=1, chunk_size=7)
+    b = run_psa(spec, n_draws=1100, seed=1)
     assert np.array_equal(a.qaly, b.qaly)
     assert all(np.array_equal(a.costs[p], b.costs[p]) for p in a.costs)
 
 
 def test_seed_changes_draws(walkback):
-    a = run_psa(walkback, n_draws=20, seed=1, progress=False)
-    b = run_psa(walkback, n_draws=20, seed=2, progress=False)
+    a = run_psa(walkback, n_draws=20, seed=1)
+    b = run_psa(walkback, n_draws=20, seed=2)
     assert not np.array_equal(a.parameters.to_numpy(), b.parameters.to_numpy())
     assert a.seed == 1 and a.n_draws == 20
 
@@ -106,8 +88,8 @@ def test_seed_changes_draws(walkback):
 def test_settings_give_the_defaults(walkback):
     spec = dataclasses.replace(walkback, settings=dataclasses.replace(
         walkback.settings, psa_draws=30, seed=77))
-    result = run_psa(spec, progress=False)
-    again = run_psa(walkback, n_draws=30, seed=77, progress=False)
+    result = run_psa(spec)
+    again = run_psa(walkback, n_draws=30, seed=77)
     assert result.n_draws == 30 and result.seed == 77
     assert np.array_equal(result.qaly, again.qaly)
 
@@ -127,7 +109,7 @@ def test_every_draw_equals_the_base_case_when_nothing_is_uncertain(walkback):
     PSA means and intervals are the base case exactly."""
     fixed = dataclasses.replace(walkback, parameters=tuple(
         dataclasses.replace(p, distribution=None) for p in walkback.parameters))
-    result = run_psa(fixed, n_draws=37, seed=2, progress=False)
+    result = run_psa(fixed, n_draws=37, seed=2)
     base = run_base_case(fixed).outcomes
     assert result.parameters.shape == (37, 0)
     assert np.array_equal(result.qaly, np.repeat(base["qaly"], 37, axis=0))
@@ -142,7 +124,6 @@ def test_every_draw_equals_the_base_case_when_nothing_is_uncertain(walkback):
     assert (result.evpi()["evpi"] == 0).all()
 
 
-# ------------------------------------------------------------------------ summaries
 @pytest.fixture
 def three(make_workbook):
     """A spec with three strategies, one perspective, thresholds 10 and 30, population
@@ -159,6 +140,8 @@ def three(make_workbook):
 
 QALY = np.array([[1.0, 2.0, 3.0], [1.5, 1.0, 2.0], [2.0, 2.5, 1.0], [0.5, 1.0, 1.5],
                  [1.0, 1.2, 1.1]])
+
+
 COST = np.array([[10.0, 25.0, 60.0], [5.0, 20.0, 30.0], [20.0, 10.0, 40.0],
                  [0.0, 15.0, 10.0], [10.0, 12.0, 30.0]])
 
@@ -249,87 +232,8 @@ def test_parameter_summary_matches_distributions(walkback_psa):
     assert (error < 4.5).all()
 
 
-# ------------------------------------------------------------------------ progress
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_bar_only_on_a_terminal():
-    quiet = io.StringIO()
-    TerminalProgress(stream=quiet, delay=0)(5, 10)
-    assert quiet.getvalue() == ""
-    screen = _Terminal()
-    bar = TerminalProgress(stream=screen, delay=0)
-    bar(5, 10)
-    bar(10, 10)
-    text = screen.getvalue()
-    assert text.startswith("\rPSA [") and "10/10 draws" in text and text.endswith("\n")
-
-
 def test_progress_callback_sees_every_draw(walkback):
     seen = []
     run_psa(walkback, n_draws=40, seed=1, chunk_size=16, progress=lambda d, t: seen.append(
         (d, t)))
     assert seen[-1] == (40, 40) and [d for d, _ in seen] == sorted(d for d, _ in seen)
-
-
-# ------------------------------------------------------------------------ outputs
-def test_sheets_and_native_charts(walkback_psa, tmp_path):
-    sheets = walkback_psa.to_sheets()
-    assert [s.name for s in sheets] == ["PSA", "PSA CE plane", "PSA CEAC", "PSA EVPI",
-                                        "PSA convergence"]
-    kinds = {s.name: [b.chart.kind for b in s.blocks if b.chart] for s in sheets}
-    n_persp = len(walkback_psa.perspectives)
-    assert kinds["PSA CE plane"] == ["scatter"] * n_persp
-    assert kinds["PSA CEAC"] == ["line"] * 3 * n_persp
-    assert kinds["PSA EVPI"] == ["line"] * n_persp
-    plane = sheets[1].blocks[0]
-    thresholds = [c for c in plane.frame.columns if c.startswith("inc_cost at threshold")]
-    assert len(thresholds) == len(walkback_psa.spec.settings.wtp)
-    assert plane.chart.y == tuple(plane.frame.columns[1:])
-    path = write_results(tmp_path / "out.xlsx", run_base_case(walkback_psa.spec), sheets)
-    book = openpyxl.load_workbook(path)
-    assert {"PSA", "PSA CE plane", "PSA CEAC"} <= set(book.sheetnames)
-    assert len(book["PSA CE plane"]._charts) == n_persp
-
-
-def test_figures_are_written(walkback_psa, tmp_path):
-    paths = walkback_psa.write_figures(tmp_path, "wb")
-    names = {p.name for p in paths}
-    assert "wb_psa_ce_plane_societal.png" in names and "wb_psa_ceac_societal.png" in names
-    assert len(paths) == 4 * len(walkback_psa.perspectives)
-    for p in paths:
-        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
-
-
-def test_csv_layouts_for_r(walkback_psa, tmp_path):
-    """Long: one line per draw and strategy; wide: draws x strategies (dampack's cost and
-    effectiveness, BCEA's cost and eff); parameters read back bit for bit."""
-    paths = {Path(p).name: p for p in walkback_psa.write_csv(tmp_path, "wb")}
-    strategies = list(walkback_psa.strategies)
-    long = pd.read_csv(paths["wb_psa_draws.csv"])
-    assert list(long.columns[:2]) == ["draw", "strategy"]
-    assert len(long) == 2000 * len(strategies) and long["draw"].iloc[-1] == 2000
-    qaly = pd.read_csv(paths["wb_psa_qaly.csv"])
-    assert list(qaly.columns) == strategies and len(qaly) == 2000
-    assert np.array_equal(qaly.to_numpy(), walkback_psa.qaly)
-    cost = pd.read_csv(paths["wb_psa_cost_societal.csv"])
-    assert np.array_equal(cost.to_numpy(), walkback_psa.costs["societal"])
-    params = pd.read_csv(paths["wb_psa_parameters.csv"])
-    assert np.array_equal(params.to_numpy(), walkback_psa.parameters.to_numpy())
-    assert long.loc[long["strategy"] == strategies[1], "qaly"].to_numpy() == \
-        pytest.approx(walkback_psa.qaly[:, 1], rel=0, abs=0)
-
-
-def test_summary_block_and_grid(walkback_psa):
-    block = walkback_psa.summary_blocks()[0]
-    frame = block.frame
-    n_cases = len(walkback_psa.perspectives) * len(walkback_psa.spec.settings.wtp)
-    assert len(frame) == n_cases
-    probabilities = frame[[c for c in frame.columns if c.startswith("P(cost-effective)")]]
-    assert np.allclose(probabilities.sum(axis=1), 1.0)
-    grid = walkback_psa.wtp_grid()
-    icers = walkback_psa.icer_table(walkback_psa.perspectives[-1])["icer"].dropna()
-    inside = icers[(icers > 0) & (icers < grid[-1])]
-    assert set(inside) <= set(grid)

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
-import tests.test_workbook as tw
+import tests.helpers.faults as tw
+from cea.api import write_input_workbook
 from cea.cli import main
-from cea.workbook.template import write_input_workbook
-from cea.workbook.reader import WorkbookError, load_workbook
+from cea.model.problems import InputError
+from cea.workbook import load_workbook
 
 COMMANDS = ("validate", "run")
 FULL_CELL = re.compile(r"![A-Z]*\d+$")
@@ -44,7 +45,7 @@ def baseline(tmp_path_factory) -> dict[str, list[str]]:
         try:
             load_workbook(write_input_workbook(folder / f"{name}.xlsx", make()))
             result[name] = []
-        except WorkbookError as e:
+        except InputError as e:
             result[name] = e.problems
     return result
 
@@ -180,7 +181,7 @@ def test_more_unreadable_files_through_cli(tmp_path, capsys, make, fragment):
 # =========================================================================== faults the engine sees
 def _hiv_transition(key: tuple[str, str], strategy: str, value):
     def change(d):
-        tw._put(d["transitions"], key, strategy, value)
+        tw.put(d["transitions"], key, strategy, value)
     return change
 
 

@@ -28,11 +28,12 @@ from pathlib import Path
 
 import pytest
 
-import tests.test_workbook as tw
+import tests.helpers.faults as tw
+from cea.api import write_input_workbook
 from cea.cli import main
+from cea.model.problems import InputError
+from cea.workbook import load_workbook
 from cea.workbook.safety import MAX_FILE_BYTES, MAX_MEMBERS
-from cea.workbook.template import write_input_workbook
-from cea.workbook.reader import WorkbookError, load_workbook
 
 MiB = 2**20
 SHEET = "xl/worksheets/sheet1.xml"  # the settings sheet
@@ -147,7 +148,7 @@ def _measure(what: str, load: Callable[[], object]) -> Measured:
     start = time.perf_counter()
     try:
         load()
-    except WorkbookError as e:
+    except InputError as e:
         error = e
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
@@ -421,12 +422,12 @@ PAYLOADS = [
     ("walrus", "(y := 1)"),
 ]
 PLACES = [
-    ("parameter value", lambda d, v: tw._put(d["parameters"], "c_a", "value", v),
+    ("parameter value", lambda d, v: tw.put(d["parameters"], "c_a", "value", v),
      "parameters!B3"),
-    ("state cost", lambda d, v: tw._put(d["states"], "A", "cost_medical", v), "states!E2"),
-    ("transition", lambda d, v: tw._put(d["transitions"], ("A", "B"), "monotherapy", v),
+    ("state cost", lambda d, v: tw.put(d["states"], "A", "cost_medical", v), "states!E2"),
+    ("transition", lambda d, v: tw.put(d["transitions"], ("A", "B"), "monotherapy", v),
      "transitions!C3"),
-    ("strategy override", lambda d, v: tw._put(d["strategies"], "combination", "c_lami_arm", v),
+    ("strategy override", lambda d, v: tw.put(d["strategies"], "combination", "c_lami_arm", v),
      "strategies!C3"),
 ]
 
@@ -488,14 +489,14 @@ def _rename_strategy(sheets: dict, old: str, new: str) -> None:
 
 BIG_TEXTS = [
     ("parameter description",
-     lambda d: tw._put(d["parameters"], "c_a", "description", PLACEHOLDER)),
-    ("parameter source", lambda d: tw._put(d["parameters"], "rr", "source", PLACEHOLDER)),
-    ("state description", lambda d: tw._put(d["states"], "A", "description", PLACEHOLDER)),
+     lambda d: tw.put(d["parameters"], "c_a", "description", PLACEHOLDER)),
+    ("parameter source", lambda d: tw.put(d["parameters"], "rr", "source", PLACEHOLDER)),
+    ("state description", lambda d: tw.put(d["states"], "A", "description", PLACEHOLDER)),
     ("strategy description",
-     lambda d: tw._put(d["strategies"], "combination", "description", PLACEHOLDER)),
+     lambda d: tw.put(d["strategies"], "combination", "description", PLACEHOLDER)),
     ("setting description",
-     lambda d: tw._put(d["settings"], "model_name", "description", PLACEHOLDER)),
-    ("currency", lambda d: tw._put(d["settings"], "currency", "value", PLACEHOLDER)),
+     lambda d: tw.put(d["settings"], "model_name", "description", PLACEHOLDER)),
+    ("currency", lambda d: tw.put(d["settings"], "currency", "value", PLACEHOLDER)),
     ("state name", lambda d: _rename_state(d, "A", PLACEHOLDER)),
     ("strategy name", lambda d: _rename_strategy(d, "combination", PLACEHOLDER)),
 ]
@@ -505,7 +506,7 @@ EXCEL_CELL_LIMIT = 32_767  # characters a spreadsheet cell can hold
 def test_big_text_surgery_gives_a_megabyte_cell(tmp_path):
     """The surgery really plants a 1 MB cell; the reader refuses it, naming the cell."""
     path = _big_workbook(tmp_path, BIG_TEXTS[0][1])
-    with pytest.raises(WorkbookError, match=r"parameters!D3: text of 1,048,576 characters"):
+    with pytest.raises(InputError, match=r"parameters!D3: text of 1,048,576 characters"):
         load_workbook(path)
 
 
@@ -535,14 +536,14 @@ def test_megabyte_state_name_is_refused_at_its_cell(tmp_path, capsys):
 
 
 BIG_REFUSED = [
-    ("1 MB parameter value", lambda d: tw._put(d["parameters"], "c_a", "value", PLACEHOLDER),
+    ("1 MB parameter value", lambda d: tw.put(d["parameters"], "c_a", "value", PLACEHOLDER),
      BIG, "parameters!B3"),
-    ("1 MB expression", lambda d: tw._put(d["parameters"], "c_a", "value", PLACEHOLDER),
+    ("1 MB expression", lambda d: tw.put(d["parameters"], "c_a", "value", PLACEHOLDER),
      BIG_EXPRESSION, "parameters!B3"),
     ("1 MB transition cell",
-     lambda d: tw._put(d["transitions"], ("A", "B"), "monotherapy", PLACEHOLDER), BIG,
+     lambda d: tw.put(d["transitions"], ("A", "B"), "monotherapy", PLACEHOLDER), BIG,
      "transitions!C3"),
-    ("1 MB state cost", lambda d: tw._put(d["states"], "B", "cost_medical", PLACEHOLDER),
+    ("1 MB state cost", lambda d: tw.put(d["states"], "B", "cost_medical", PLACEHOLDER),
      BIG_EXPRESSION, "states!E3"),
 ]
 
@@ -566,7 +567,7 @@ def test_megabyte_value_gives_a_readable_line(tmp_path, capsys):
 
 def test_long_model_name_is_an_input_problem(tmp_path, capsys):
     sheets = tw.BUILD.hiv_chancellor()
-    tw._put(sheets["settings"], "model_name", "value", "m" * 300)
+    tw.put(sheets["settings"], "model_name", "value", "m" * 300)
     path = write_input_workbook(tmp_path / "model.xlsx", sheets)
     status = main(["run", str(path), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
