@@ -121,8 +121,8 @@ ANALYSES: tuple[Analysis, ...] = (
              "cea.analyses.gsa:gsa", "cea.analyses.gsa_results:GSAResult",
              (Option("--method", "method", "sobol (default) or morris",
                      choices=("sobol", "morris"), default="sobol"),
-              Option("--n", "n", "Sobol base sample size N, a power of two (default 1024)",
-                     type=int, default=1024),
+              Option("--n", "n", "Sobol base sample size N, a power of two (default: the "
+                     "workbook's sobol_n)", type=int),
               Option("--trajectories", "trajectories", "Morris trajectories (default 20)",
                      type=int, default=20),
               Option("--second-order", "second_order", "also second-order indices",

@@ -309,7 +309,8 @@ def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_
     return inputs, to_table, evaluate, context
 
 
-def sobol(spec: ModelSpec, *, n: int = 1024, second_order: bool = False, groups: bool = False,
+def sobol(spec: ModelSpec, *, n: int | None = None, second_order: bool = False,
+          groups: bool = False,
           wtp: float | Sequence[float] | None = None,
           perspective: str | Sequence[str] | None = None, seed: int | None = None,
           num_resamples: int = 100, conf_level: float = 0.95, tolerance: float = 0.1,
@@ -320,7 +321,8 @@ def sobol(spec: ModelSpec, *, n: int = 1024, second_order: bool = False, groups:
     Outputs: incremental NMB at each threshold (``settings.wtp`` by default) and incremental
     cost per perspective (all by default), and incremental QALYs, for each strategy against
     the first. The N(D + 2) (or N(2D + 2)) rows of the design go through the engine in one
-    call. ``seed`` defaults to the workbook's seed. ``groups`` uses the parameters sheet's
+    call; ``n`` defaults to the workbook's ``sobol_n``. ``seed`` defaults to the workbook's
+    seed. ``groups`` uses the parameters sheet's
     group column. ``executor`` (None, a ``concurrent.futures`` executor or a dask client) runs
     the engine's chunks elsewhere, with bit-identical results (:mod:`cea.engine.executors`);
     ``progress(done_rows, total_rows)`` follows the engine. See :func:`sobol_indices` for
@@ -339,6 +341,7 @@ def sobol(spec: ModelSpec, *, n: int = 1024, second_order: bool = False, groups:
     """
     inputs, to_table, evaluate, context = _decision(spec, "sobol", wtp, perspective, groups,
                                                     chunk_size, executor, progress)
+    n = spec.settings.sobol_n if n is None else n
     result = _sobol_wiring(inputs.names, to_table, evaluate, n=n, groups=inputs.groups,
                            second_order=second_order,
                            seed=spec.settings.seed if seed is None else seed,
@@ -373,7 +376,8 @@ def morris(spec: ModelSpec, *, trajectories: int = 20, levels: int = 4, groups: 
 
 
 
-def gsa(spec: ModelSpec, *, method: str = "sobol", n: int = 1024, trajectories: int = 20,
+def gsa(spec: ModelSpec, *, method: str = "sobol", n: int | None = None,
+        trajectories: int = 20,
         second_order: bool = False, groups: bool = False, seed: int | None = None,
         executor=None, progress: Callable[[int, int], None] | None = None):
     """Global sensitivity analysis by ``method``: :func:`sobol` (``n``, ``second_order``)

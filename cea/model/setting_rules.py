@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
             low=0),
     Setting("psa_draws", "integer", False, "Default number of PSA draws.", 1000, low=1,
             high=10_000_000),
+    Setting("sobol_n", "integer", False,
+            "Default base sample size N of Sobol indices, a power of two.", 1024, low=2,
+            high=2**20),
     Setting("population", "number", False,
             "People affected per year, for population value of information.", low=0),
     Setting("decision_horizon", "number", False,
@@ -195,6 +198,10 @@ def check_consistency(values: dict, refs: dict, categories, problems: Problems,
     elif round(n) > 20_000:
         problems.add(refs.get("horizon", place),
                      f"horizon is {round(n)} cycles; at most 20,000 allowed")
+    n = values.get("sobol_n", 1024)
+    if n & (n - 1):
+        problems.add(refs.get("sobol_n", place), f"sobol_n {n} must be a power of two (e.g. "
+                     "1024, 2048, 4096): the Sobol' sequence is balanced only then")
     custom = values.get("within_cycle") == "custom"
     if custom != ("within_cycle_weight" in values):
         where = refs.get("within_cycle_weight") or refs.get("within_cycle") or place

@@ -43,6 +43,7 @@ class Settings:
     wtp: tuple[float, ...] = ()
     seed: int = 12345
     psa_draws: int = 1000
+    sobol_n: int = 1024
     population: float | None = None
     decision_horizon: float | None = None
 
