@@ -81,6 +81,7 @@ def _analysis(entry: registry.Analysis):
 def _analyse(entry: registry.Analysis, model, **options):
     """Run one analysis with a progress bar on the terminal; print its text and any warning
     as one clean line."""
+    # imported when a command runs, not at start-up
     from cea.console import TerminalProgress, warning_line
     from cea.export.text import text
 
@@ -97,7 +98,7 @@ def _analyse(entry: registry.Analysis, model, **options):
 
 def _report(out: Path, base, analyses: Sequence) -> int:
     """Write the results workbook, the figures, the tables and the report; say where."""
-    from cea import api
+    from cea import api  # imported when a command runs, not at start-up
 
     name = base.spec.settings.model_name
     path = api.write_results(base, out, analyses)
@@ -113,7 +114,7 @@ def _report(out: Path, base, analyses: Sequence) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from cea import api
+    from cea import api  # imported when a command runs, not at start-up
     from cea.export.text import text
 
     model = api.load(args.workbook)
@@ -129,7 +130,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cea import api
+    from cea import api  # imported when a command runs, not at start-up
 
     model = api.load(args.workbook)
     api.run(model)  # checks every transition matrix of the base case
@@ -142,7 +143,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from cea import api
+    from cea import api  # imported when a command runs, not at start-up
 
     path = Path(args.path)
     if path.exists() and not args.force:
@@ -161,7 +162,7 @@ def _executor(args: argparse.Namespace):
     if workers is None and scheduler is None:
         yield None
         return
-    from cea.engine.executors import open_executor
+    from cea.engine.executors import open_executor  # only when workers are asked for
 
     with open_executor(workers, scheduler) as executor:
         yield executor
@@ -242,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cea`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    from cea.engine import allocator
+    from cea.engine import allocator  # after parsing: --version and --help stay instant
 
     allocator.tune()
     try:

@@ -60,13 +60,13 @@ from cea.analyses.gsa_design import (
     keys,
     labels_of,
     model_inputs,
-    require,
     seeds,
     transform,
 )
 from cea.analyses.gsa_results import MorrisResult, SobolResult, front, warn_notes
 from cea.analyses.sampling import table_from_uniform
 from cea.engine.executors import run_table
+from cea.model.arguments import require
 from cea.model.spec import ModelSpec
 
 __all__ = ["GSAWarning", "MorrisResult", "SobolResult", "clip_unit", "decision_outputs", "gsa",
@@ -136,10 +136,10 @@ def sobol_indices(names: Sequence[str], ppfs, f: Callable, *, n: int = 1024,
 def _sobol_wiring(names, ppfs, f, *, n, groups, second_order, seed, num_resamples,
                   conf_level, tolerance, notes, context) -> SobolResult:
     func = "sobol_indices"
-    require(isinstance(n, (int, np.integer)) and n >= 2 and (n & (n - 1)) == 0, "n", func,
+    require(isinstance(n, (int, np.integer)) and n >= 2 and (n & (n - 1)) == 0, func, "n",
              "a power of two >= 2, such as 64, 1024 or 4096", n)
     common_checks(func, num_resamples, conf_level)
-    require(isinstance(tolerance, (int, float)) and tolerance > 0, "tolerance", func,
+    require(isinstance(tolerance, (int, float)) and tolerance > 0, func, "tolerance",
              "a positive number, e.g. 0.1", tolerance)
     inputs = checked_inputs(func, names, groups, notes)
     seed, design_seed, boot_seed = seeds(seed)
@@ -240,10 +240,10 @@ def morris_indices(names: Sequence[str], ppfs, f: Callable, *, trajectories: int
 def _morris_wiring(names, ppfs, f, *, trajectories, levels, groups, seed, num_resamples,
                    conf_level, notes, context) -> MorrisResult:
     func = "morris_indices"
-    require(isinstance(trajectories, (int, np.integer)) and trajectories >= 2, "trajectories",
-             func, "an integer >= 2", trajectories)
+    require(isinstance(trajectories, (int, np.integer)) and trajectories >= 2, func,
+             "trajectories", "an integer >= 2", trajectories)
     require(isinstance(levels, (int, np.integer)) and levels >= 2 and levels % 2 == 0,
-             "levels", func, "an even integer >= 2, e.g. 4", levels)
+             func, "levels", "an even integer >= 2, e.g. 4", levels)
     common_checks(func, num_resamples, conf_level)
     inputs = checked_inputs(func, names, groups, notes)
     seed, design_seed, boot_seed = seeds(seed)
@@ -284,16 +284,16 @@ def _morris_wiring(names, ppfs, f, *, trajectories, levels, groups, seed, num_re
 def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_size,
               executor=None, progress=None):
     """Inputs, transform, evaluation and labels shared by :func:`sobol` and :func:`morris`."""
-    require(len(spec.strategies) >= 2, "spec", func, "a model with at least two strategies",
+    require(len(spec.strategies) >= 2, func, "spec", "a model with at least two strategies",
              spec.strategy_names)
     thresholds = spec.settings.wtp if wtp is None else np.atleast_1d(wtp).tolist()
-    require(all(np.isfinite(w) and w >= 0 for w in thresholds), "wtp", func,
+    require(all(np.isfinite(w) and w >= 0 for w in thresholds), func, "wtp",
              "finite thresholds >= 0", wtp)
     known = list(spec.settings.perspectives)
     chosen = known if perspective is None else (
         [perspective] if isinstance(perspective, str) else list(perspective))
     unknown = [p for p in chosen if p not in known]
-    require(not unknown and bool(chosen), "perspective", func, f"one of {known}", perspective)
+    require(not unknown and bool(chosen), func, "perspective", f"one of {known}", perspective)
     inputs = model_inputs(spec, groups=groups)
 
     def to_table(u: np.ndarray) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 from cea.analyses import incremental
 from cea.analyses.sampling import uncertain_parameters
 from cea.engine import Outcomes
+from cea.model.arguments import require
 from cea.model.distributions import Dirichlet
 from cea.model.spec import ModelSpec
 
@@ -207,23 +208,18 @@ def constant(values: np.ndarray) -> bool:
 
 
 
-def require(ok: bool, name: str, func: str, must: str, got) -> None:
-    if not ok:
-        raise ValueError(f"The {name!r} parameter of {func} must be {must}. Got {got!r} instead.")
-
-
 def common_checks(func: str, num_resamples: int, conf_level: float) -> None:
     require(isinstance(num_resamples, (int, np.integer)) and num_resamples >= 2,
-             "num_resamples", func, "an integer >= 2", num_resamples)
-    require(isinstance(conf_level, (int, float)) and 0 < conf_level < 1, "conf_level", func,
+             func, "num_resamples", "an integer >= 2", num_resamples)
+    require(isinstance(conf_level, (int, float)) and 0 < conf_level < 1, func, "conf_level",
              "a number strictly between 0 and 1, e.g. 0.95", conf_level)
 
 
 def checked_inputs(func: str, names, groups, notes) -> Inputs:
     inputs = Inputs(tuple(names), None if groups is None else tuple(groups), tuple(notes))
-    require(groups is None or len(inputs.groups) == len(inputs.names), "groups", func,
+    require(groups is None or len(inputs.groups) == len(inputs.names), func, "groups",
              f"one group per name ({len(inputs.names)})", groups)
-    require(len(inputs.labels) >= 2, "names", func,
+    require(len(inputs.labels) >= 2, func, "names",
              "at least two inputs (or two groups) to apportion the variance between",
              list(inputs.labels))
     return inputs

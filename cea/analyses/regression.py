@@ -253,7 +253,7 @@ def independent(x: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]
 
 
 def regression_evppi(inb: np.ndarray, x: np.ndarray, *, n_replicates: int = N_REPLICATES,
-                     rng=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     seed=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """EVPPI of the inputs ``x`` from incremental net benefits, by regression.
 
     Parameters
@@ -266,14 +266,14 @@ def regression_evppi(inb: np.ndarray, x: np.ndarray, *, n_replicates: int = N_RE
         linearly dependent ones).
     n_replicates : int
         Coefficient draws for the standard error (0 for none).
-    rng : int, Generator or None
+    seed : int, Generator or None
 
     Returns
     -------
     evppi, se, edf : ndarray of shape (n_cases,)
         ``edf`` is the largest effective degrees of freedom over the strategies.
     """
-    rng = np.random.default_rng(rng)
+    rng = np.random.default_rng(seed)
     n, n_cases, n_inc = inb.shape
     y = inb.reshape(n, -1)
     if x.shape[1] == 0 or n_inc == 0:

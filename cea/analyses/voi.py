@@ -119,7 +119,7 @@ def evppi_table(psa: PSAResult, *, params: Sequence[str | Sequence[str]] | None 
             raise ValueError(message)
         generator = np.random.default_rng(seed) if seed is not None else np.random.default_rng(
             np.random.SeedSequence(psa.seed, spawn_key=(2**32 - 1, zlib.crc32(label.encode()))))
-        value, se, edf = regression_evppi(inb, x, n_replicates=n_replicates, rng=generator)
+        value, se, edf = regression_evppi(inb, x, n_replicates=n_replicates, seed=generator)
         for (perspective, w), v, s, e in zip(cases, value, se, edf):
             total = float(evpi.loc[(perspective, w)])
             rows.append({"perspective": perspective, "wtp": w, "label": label, "kind": kind,

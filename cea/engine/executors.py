@@ -160,7 +160,7 @@ def dask_client(scheduler: str, workers: int | None = None):
     """A ``distributed.Client`` of ``scheduler``: an address such as ``tcp://host:8786``,
     or ``"local"`` for a ``LocalCluster`` on loopback (127.0.0.1) with ``workers``
     single-threaded worker processes (default: the machine's cores)."""
-    try:
+    try:  # dask is an optional extra, imported only when a cluster is asked for
         from dask.distributed import Client, LocalCluster
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise MissingExtra("a dask scheduler needs dask.distributed: "
@@ -222,7 +222,7 @@ class PendingTable:
         self.n_rows, self.executor, self.progress = n_rows, executor, progress
 
     def _completed(self) -> Iterator:
-        if is_dask(self.executor):
+        if is_dask(self.executor):  # the optional extra is loaded already
             from distributed import as_completed
 
             return as_completed(self.futures)
@@ -257,7 +257,7 @@ def _failed(future, wait: bool = False) -> bool:
         if wait:
             future.exception()
         return future.exception(timeout=0) is not None if future.done() else False
-    if wait:  # a dask future
+    if wait:  # a dask future: the optional extra is loaded already
         from distributed import wait as dask_wait
 
         dask_wait([future])

@@ -88,10 +88,16 @@ class PowerOfTwo:
 
 def check(func: str, name: str, value, constraint):
     """``value`` if it meets ``constraint``; else ValueError in the one message template."""
-    if not constraint.holds(value):
-        raise ValueError(f"The {name!r} parameter of {func} must be {constraint}. "
-                         f"Got {value!r} instead.")
+    require(constraint.holds(value), func, name, str(constraint), value)
     return value
+
+
+def require(ok: bool, func: str, name: str, must: str, got) -> None:
+    """The one message template for a condition no constraint class states: ``must`` says
+    what the argument must be."""
+    if not ok:
+        raise ValueError(f"The {name!r} parameter of {func} must be {must}. "
+                         f"Got {got!r} instead.")
 
 
 def _bounds(low, high, strict: bool = False) -> str:

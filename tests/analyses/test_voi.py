@@ -35,7 +35,7 @@ def test_linear_inb_matches_closed_form():
     n = 10_000
     x = rng.normal(150, 100, n)
     y = 200 - x + rng.normal(0, 300, n)
-    value, se, edf = regression_evppi(_one(y), x[:, None], rng=1)
+    value, se, edf = regression_evppi(_one(y), x[:, None], seed=1)
     truth = _closed(50, 100)
     mc = np.maximum(0, 200 - x).std() / math.sqrt(n)
     assert abs(value[0] - truth) < 3 * math.hypot(se[0], mc)
@@ -47,7 +47,7 @@ def test_exactly_linear_inb_is_fitted_exactly():
     values are the INB, so EVPPI is the sample value and SE is about 0."""
     x = np.random.default_rng(4).normal(0, 1, 2000)
     y = 0.3 + x
-    value, se, _ = regression_evppi(_one(y), x[:, None], rng=1)
+    value, se, _ = regression_evppi(_one(y), x[:, None], seed=1)
     sample = np.maximum(0, y).mean() - max(0, y.mean())
     assert value[0] == pytest.approx(sample, rel=1e-8)
     assert se[0] < 1e-8
@@ -58,7 +58,7 @@ def test_parameter_that_does_not_matter_gives_about_zero():
     n = 5000
     y = 20 - rng.normal(20, 100, n)
     dummy = rng.gamma(2.0, 1.0, n)
-    value, se, _ = regression_evppi(_one(y), dummy[:, None], rng=2)
+    value, se, _ = regression_evppi(_one(y), dummy[:, None], seed=2)
     assert value[0] <= max(2 * se[0], 1e-6 * abs(y).mean())
 
 
@@ -68,7 +68,7 @@ def test_nonlinear_inb_against_brute_force():
     n = 8000
     x = rng.uniform(0, 1, n)
     y = np.sin(6 * x) - 0.2 + rng.normal(0, 1, n)
-    value, se, edf = regression_evppi(_one(y), x[:, None], rng=3)
+    value, se, edf = regression_evppi(_one(y), x[:, None], seed=3)
     grid = (np.arange(200_000) + 0.5) / 200_000
     g = np.sin(6 * grid) - 0.2
     truth = np.maximum(g, 0).mean() - max(0, g.mean())
@@ -85,10 +85,10 @@ def test_pair_with_interaction():
     n = 6000
     x = rng.uniform(0, 1, (n, 2))
     y = x[:, 0] * x[:, 1] - 0.3
-    pair, pair_se, _ = regression_evppi(_one(y), x, rng=4)
+    pair, pair_se, _ = regression_evppi(_one(y), x, seed=4)
     evpi = np.maximum(y, 0).mean() - max(0, y.mean())
     assert pair[0] == pytest.approx(evpi, rel=0.02)
-    single, se, _ = regression_evppi(_one(y), x[:, :1], rng=4)
+    single, se, _ = regression_evppi(_one(y), x[:, :1], seed=4)
     mc = np.maximum(x[:, 0] / 2 - 0.3, 0).std() / math.sqrt(n)
     assert abs(single[0] - 0.04) < 3 * math.hypot(se[0], mc)
 
@@ -102,7 +102,7 @@ def test_three_strategies_and_several_cases():
     inb = np.empty((n, 2, 2))
     inb[:, 0, 0], inb[:, 0, 1] = x, -5 + 0 * x  # strategy 3 never best
     inb[:, 1, 0], inb[:, 1, 1] = x + 1, -x + 1
-    value, se, _ = regression_evppi(inb, x[:, None], rng=5)
+    value, se, _ = regression_evppi(inb, x[:, None], seed=5)
     assert value[0] == pytest.approx(np.maximum(x, 0).mean() - max(0, x.mean()), rel=1e-6)
     best = np.maximum(0, np.maximum(x + 1, 1 - x)).mean()
     assert value[1] == pytest.approx(best - max(0, (x + 1).mean(), (1 - x).mean()), rel=1e-6)
@@ -126,10 +126,10 @@ def test_design_in_chunks_gives_the_same_estimate(monkeypatch):
     rng = np.random.default_rng(12)
     x = rng.uniform(size=(3000, 2))
     y = np.sin(3 * x[:, 0]) * x[:, 1] - 0.3 + rng.normal(0, 0.3, 3000)
-    whole = regression_evppi(_one(y), x, rng=1)
+    whole = regression_evppi(_one(y), x, seed=1)
     monkeypatch.setattr(regression, "_WHOLE", 0)
     monkeypatch.setattr(regression, "_ROWS", 700)
-    chunked = regression_evppi(_one(y), x, rng=1)
+    chunked = regression_evppi(_one(y), x, seed=1)
     for a, b in zip(whole, chunked):
         assert np.allclose(a, b, rtol=1e-6, atol=1e-12)
 
@@ -138,8 +138,8 @@ def test_standard_error_is_reproducible():
     rng = np.random.default_rng(10)
     x = rng.normal(size=3000)
     y = x + rng.normal(size=3000)
-    first = regression_evppi(_one(y), x[:, None], rng=11)
-    again = regression_evppi(_one(y), x[:, None], rng=11)
+    first = regression_evppi(_one(y), x[:, None], seed=11)
+    again = regression_evppi(_one(y), x[:, None], seed=11)
     assert np.array_equal(first[1], again[1])
 
 

@@ -6,6 +6,7 @@ Each function takes the tidy tables of :class:`cea.analyses.psa.PSAResult` (or o
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -190,7 +191,6 @@ def evppi_figure(table: pd.DataFrame, path: str | Path, *,
 
 
 def _wrap(text: str, width: int) -> str:
-    import textwrap
 
     return "\n".join(textwrap.wrap(text, width))
 
