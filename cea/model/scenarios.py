@@ -5,7 +5,8 @@ A scenario is a row group of the ``scenarios`` sheet; each row changes one thing
 ================================  ==============================================
 ``change``                         ``value``
 ================================  ==============================================
-a parameter name                   its new base value (a number or an expression)
+a parameter name                   its new value (a number or an expression), fixed
+                                   in the scenario's PSA (its distribution dropped)
 ``settings.<key>``                 the setting's new value (e.g. ``settings.horizon``)
 ``strategies``                     the strategies compared, comma-separated, the
                                    comparator first (may name strategies that
@@ -81,8 +82,10 @@ def apply_changes(spec: ModelSpec, changes, place: str) -> ModelSpec:
         elif target in parameters:
             expression = _expression(change, parameters, problems)
             if expression is not None:
+                # the new value is what the scenario asks: fixed at it in the scenario's
+                # PSA (the base case's distribution described the base-case value)
                 parameters[target] = replace(parameters[target], expression=expression,
-                                             cell=change.cell)
+                                             distribution=None, cell=change.cell)
         else:
             problems.add(change.cell, f"'{target}' is not a parameter, settings.<key>, "
                                       "strategies or <strategy>.<parameter>")
