@@ -61,11 +61,13 @@ def analyse(name: str, model: ModelSpec, **options):
     return registry.get(name)(model, **options)
 
 
-def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = ()):
-    """Write ``<model>_report.md`` (and ``.html``) in CHEERS 2022 order."""
+def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = (),
+                 analyses: Sequence = ()):
+    """Write ``<model>_report.md`` (and ``.html``) in CHEERS 2022 order, with a section for
+    each analysis that has one (e.g. the stepped evaluation)."""
     name = base.spec.settings.model_name
-    return report.write_report(Path(out_dir) / f"{name}_report.md",
-                               report.build_report(base, figures))
+    markdown = report.build_report(base, figures, report.analysis_sections(analyses))
+    return report.write_report(Path(out_dir) / f"{name}_report.md", markdown)
 
 
 def write_calibrated_copy(result: CalibrationResult, source: str | Path,

@@ -104,7 +104,7 @@ def _report(out: Path, base, analyses: Sequence) -> int:
     path = api.write_results(base, out, analyses)
     figures = api.write_figures([base, *analyses], out, name)
     tables = api.write_files(analyses, out, name)
-    report = api.write_report(base, out, figures)
+    report = api.write_report(base, out, figures, analyses)
     written = [*figures, *tables]
     print(f"\nResults written to {path}")
     print(f"Report written to {report[0]} (and .html)")

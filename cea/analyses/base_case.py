@@ -58,11 +58,44 @@ class BaseCase:
                              "optimal": self.outcomes.strategies[index]})
         return pd.DataFrame(rows)
 
+    def consequences(self, per: int = 1000) -> pd.DataFrame:
+        """Cost-consequence table: each counted outcome per ``per`` people, against the
+        comparator (the first strategy), and the incremental cost per event averted.
+
+        One line per outcome, strategy (other than the comparator) and perspective:
+        ``outcome``, ``strategy``, ``comparator``, ``perspective``, ``strategy_count`` and
+        ``comparator_count`` (events per ``per`` people over the horizon, undiscounted),
+        ``averted`` (comparator minus strategy, per ``per`` people), ``inc_cost`` (per
+        person, the perspective's categories, undiscounted like the counts) and
+        ``cost_per_averted`` (``inc_cost`` per event averted; negative when the strategy
+        saves money; NaN when it averts none).
+        """
+        o = self.outcomes
+        rows = []
+        for name in self.spec.outcomes:
+            count = o[f"outcome_{name}"][0]
+            for j, strategy in enumerate(o.strategies[1:], start=1):
+                averted = count[0] - count[j]
+                for perspective, categories in self.perspectives.items():
+                    cost = sum(o[f"cost_{c}_undiscounted"][0] for c in categories)
+                    inc = float(cost[j] - cost[0])
+                    rows.append({"outcome": name, "strategy": strategy,
+                                 "comparator": o.strategies[0], "perspective": perspective,
+                                 "strategy_count": per * count[j],
+                                 "comparator_count": per * count[0],
+                                 "averted": per * averted, "inc_cost": inc,
+                                 "cost_per_averted": inc / averted if averted > 0 else np.nan})
+        return pd.DataFrame(rows, columns=_CONSEQUENCES)
+
     def trace(self) -> pd.DataFrame:
         """Markov trace: strategy, cycle, years elapsed, share of the cohort in each state."""
         frame = self.outcomes.trace_frame(0)
         frame.insert(2, "years", frame["cycle"] * self.spec.settings.cycle_years)
         return frame
+
+
+_CONSEQUENCES = ["outcome", "strategy", "comparator", "perspective", "strategy_count",
+                 "comparator_count", "averted", "inc_cost", "cost_per_averted"]
 
 
 def icer_summary(spec: ModelSpec, outcomes: Outcomes, perspective: str, row: int = 0):

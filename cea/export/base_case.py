@@ -12,7 +12,37 @@ from cea.export.excel import Block, SheetSpec
 from cea.export.labels import icer_words, pair_icer
 from cea.export.present import figures, sheets
 
-__all__ = ["base_case_sheet", "summary_sheet", "trace_sheet"]
+__all__ = ["base_case_sheet", "consequence_table", "summary_sheet", "trace_sheet"]
+
+
+def consequence_table(base: BaseCase, per: int = 1000) -> pd.DataFrame:
+    """The cost-consequence table as a reader sees it: per outcome and strategy, events per
+    ``per`` people in each arm, the number averted, and the cost per event averted under
+    each perspective (undiscounted; negative = the strategy saves money)."""
+    long = base.consequences(per)
+    if long.empty:
+        return long
+    keys = ["outcome", "strategy", "comparator"]
+    frame = long.drop_duplicates(keys)[[*keys, "comparator_count", "strategy_count",
+                                        "averted"]].reset_index(drop=True)
+    frame["outcome"] = frame["outcome"].str.replace("_", " ")
+    for perspective in base.perspectives:
+        part = long[long["perspective"] == perspective]
+        frame[f"cost per averted, {perspective}"] = part["cost_per_averted"].to_numpy()
+    return frame.rename(columns={"comparator_count": f"comparator per {per:,}",
+                                 "strategy_count": f"strategy per {per:,}",
+                                 "averted": f"averted per {per:,}"})
+
+
+def _consequence_block(base: BaseCase) -> list[Block]:
+    table = consequence_table(base)
+    if table.empty:
+        return []
+    years = base.spec.settings.horizon_years
+    return [Block(f"Consequences per 1,000 people over {years:.3g} years (undiscounted)", table,
+                  "Events in each arm and the number the strategy averts; cost per event "
+                  "averted = undiscounted incremental cost (the perspective's categories) "
+                  "divided by events averted; negative = the strategy saves money.")]
 
 
 def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
@@ -35,6 +65,7 @@ def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
     optimal = base.optimal().pivot(index="wtp", columns="perspective", values="optimal")
     sheet.blocks.append(Block("Optimal strategy (highest net monetary benefit) at each "
                               "threshold", optimal.reset_index()))
+    sheet.blocks.extend(_consequence_block(base))
     sheet.blocks.extend(extra)
     settings = pd.DataFrame([
         ("time horizon", f"{s.horizon:g} {s.horizon_unit}(s) ({s.horizon_years:.2f} years), "
@@ -65,6 +96,7 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
                                   f"{perspective} perspective", pair))
     sheet.blocks.append(Block("Optimal strategy by threshold (highest net monetary benefit)",
                               base.optimal()))
+    sheet.blocks.extend(_consequence_block(base))
     results = base.results()
     sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
                               "marked)", results))

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from functools import singledispatch
 from pathlib import Path
 
 import pandas as pd
 
 from cea.analyses.base_case import BaseCase
+from cea.analyses.steps import SteppedResult
+from cea.export.base_case import consequence_table
+from cea.export.steps import step_table
 from cea.model.files import write_atomically
 
 
@@ -70,6 +74,12 @@ def build_report(base: BaseCase, figures: Sequence[Path] = (),
         shown = table[["strategy", "cost", "qaly", "inc_cost", "inc_qaly", "icer", "status"]]
         lines += [f"### {perspective} perspective", "", _table(shown), ""]
     lines += [_table(base.optimal()), ""]
+    consequences = consequence_table(base)
+    if not consequences.empty:
+        lines += [f"### Consequences per 1,000 people over {s.horizon_years:.3g} years", "",
+                  "Undiscounted events in each arm, the number averted, and the undiscounted "
+                  "incremental cost per event averted (negative = saves money).", "",
+                  _table(consequences), ""]
     trace = next((n for n in figure if n.endswith("_trace.png")), None)
     if trace:
         lines += [f"![Markov trace]({trace})", ""]
@@ -80,6 +90,37 @@ def build_report(base: BaseCase, figures: Sequence[Path] = (),
     for title, text in sections:
         lines += [f"## {title}", "", text, ""]
     return "\n".join(lines)
+
+
+@singledispatch
+def section(result) -> tuple[str, str] | None:
+    """The report section (title, Markdown) of an analysis's result, if it has one."""
+    return None
+
+
+@section.register
+def _stepped(result: SteppedResult) -> tuple[str, str]:
+    table = step_table(result)
+    parts = ["Each step adds one change to the steps above it, from the published "
+             "evaluation's setting to the model's base case and beyond; increments are "
+             f"against the comparator; P(cost-effective) from a PSA of {result.n_draws:,} "
+             "draws per step.", "", _table(table)]
+    sources = dict.fromkeys(s for s in result.table["reference_source"] if s)
+    if sources:
+        parts += ["", "Published: " + "; ".join(sources) + "."]
+    if len(result.reconciliation):
+        parts += ["", "**Reconciliation by component**: the value each component alone would "
+                  "need for the model to give the published ICER, the rest as the model has "
+                  "it.", "", _table(result.reconciliation)]
+    if len(result.thresholds):
+        parts += ["", "**Reconciliation by parameter** (threshold analysis at the published "
+                  "ICER; shown, not applied):", "", _table(result.thresholds)]
+    return "Stepped evaluation", "\n".join(parts)
+
+
+def analysis_sections(analyses: Sequence) -> list[tuple[str, str]]:
+    """The report sections of those analyses that have one, in order."""
+    return [part for part in map(section, analyses) if part is not None]
 
 
 def write_report(path: str | Path, markdown: str) -> list[Path]:

@@ -20,6 +20,7 @@ from cea.analyses.steps import SteppedResult
 from cea.analyses.threshold import ThresholdResult
 from cea.analyses.two_way import TwoWayResult
 from cea.analyses.voi import EVPPIResult
+from cea.export.base_case import consequence_table
 from cea.model.spec import ModelSpec
 
 __all__ = ["header", "icer_text", "number", "text"]
@@ -70,7 +71,14 @@ def icer_text(base: BaseCase, perspective: str) -> str:
 
 @text.register
 def _base(result: BaseCase) -> str:
-    return "\n".join(icer_text(result, p) for p in result.perspectives)
+    parts = [icer_text(result, p) for p in result.perspectives]
+    table = consequence_table(result)
+    if not table.empty:
+        years = result.spec.settings.horizon_years
+        parts.append(f"\nConsequences per 1,000 people over {years:.3g} years (undiscounted; "
+                     "cost per averted negative = saves money)\n"
+                     + table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    return "\n".join(parts)
 
 
 @text.register
@@ -98,11 +106,12 @@ def _steps(result: SteppedResult) -> str:
     for column in t.columns:
         if column.startswith("inc_cost_"):
             shown[column[4:]] = t[column].map(_blank(lambda v: f"{v:,.2f}"))
+    shown["inc. cost"] = t["inc_cost"].map(lambda v: f"{v:,.2f}")
     shown["inc. QALYs"] = t["inc_qaly"].map(lambda v: f"{v:.4f}")
     shown["ICER"] = [f"{i:,.0f}" if pd.notna(i) else v for v, i in zip(t["verdict"], t["icer"])]
     for column in t.columns:
         if column.startswith("p_ce_"):
-            shown[f"P(CE) {float(column[5:]):,.0f}"] = t[column].map(lambda v: f"{v:.2f}")
+            shown[f"P(CE) {float(column[5:]):,.0f}"] = t[column].map(_blank(lambda v: f"{v:.2f}"))
     shown["published"] = [
         "" if pd.isna(i) else f"ICER {i:,.0f}" + ("" if pd.isna(p) else f", P(CE) {p:.2f} at "
                                                   f"{w:,.0f}")

@@ -91,3 +91,16 @@ def three_state_sheets(rows: list[list], parameters: list[list] = ()) -> dict:
     sheets["transitions"] = [["from", "to", "a", "b"], *rows,
                              ["sick", "sick", "C", "C"], ["sick", "dead", 0.2, 0.2]]
     return sheets
+
+
+def deaths_sheets(c_x: float = 1000) -> dict:
+    """:func:`linear_sheets` with a count of deaths on alive -> dead and a second
+    perspective that also counts a per-death cost."""
+    sheets = linear_sheets()
+    sheets["parameters"][-1][1] = c_x
+    sheets["settings"] = [r for r in sheets["settings"] if r[0] != "perspectives"]
+    sheets["settings"].append(["perspectives", "payer = care; society = care, funeral"])
+    sheets["transition_rewards"] = [["from", "to", "reward", "value"],
+                                    ["alive", "dead", "outcome_deaths", 1],
+                                    ["alive", "dead", "cost_funeral", 100]]
+    return sheets

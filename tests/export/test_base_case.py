@@ -1,0 +1,29 @@
+"""The base case as a reader sees it: the cost-consequence table and its report section."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cea.analyses.base_case import run_base_case
+from cea.export.base_case import consequence_table, summary_sheet
+from cea.export.report import build_report
+from tests.helpers.builders import deaths_sheets
+
+
+def test_consequence_table_has_one_line_per_outcome_and_a_cost_per_perspective(load):
+    base = run_base_case(load(deaths_sheets()))
+    table = consequence_table(base)
+    assert table.columns.tolist() == [
+        "outcome", "strategy", "comparator", "comparator per 1,000", "strategy per 1,000",
+        "averted per 1,000", "cost per averted, payer", "cost per averted, society"]
+    (line,) = table.itertuples(index=False)
+    np.testing.assert_allclose(line[3:], [360, 190, 170, 1000.1 / 0.17, 983.1 / 0.17])
+
+
+def test_summary_and_report_show_the_consequences(load):
+    base = run_base_case(load(deaths_sheets()))
+    titles = [b.title for b in summary_sheet(base).blocks]
+    assert any(t.startswith("Consequences per 1,000 people") for t in titles)
+    report = build_report(base)
+    section = report[report.index("### Consequences per 1,000"):]
+    assert "| deaths | b | a | 360 | 190 | 170 |" in section
