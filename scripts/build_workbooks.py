@@ -90,33 +90,103 @@ def hiv_chancellor() -> dict[str, list[list]]:
 # WalkBack: sources (full citations in docs/walkback-model.md and shared evidence notes)
 LANCET = "Pocovi et al. Lancet 2024;404:134 (WalkBack trial)"
 JOSPT = "Pocovi et al. JOSPT 2025, doi:10.2519/jospt.2025.13361"
+CONVERSATION = "Pocovi et al., The Conversation, 19 Jun 2024 (the trial's authors)"
 HERMAN = "Herman et al. Spine 2019;44:1456, Table 1 (SF-6D)"
 HENSCHKE = "Henschke et al. BMJ 2008;337:a171"
 AGA = "Australian Life Tables 2020-22, Australian Government Actuary"
+TAC = "TAC Victoria physiotherapy fee schedule, from 1 Jul 2024"
+ALRC = "ALRC Report 117 (2012), labour force participation by age and sex, 2011"
+ABS_EARN = "ABS Employee Earnings, Aug 2023: median weekly earnings of employees"
 CALIBRATED = "cea calibrate on the calibration sheet"
 
 
 def walkback() -> dict[str, list[list]]:
-    """The WalkBack model, first values (calibration to the trial curves comes separately)."""
-    uc, wb = "usual care", "walkback"
-    p = [list(PARAMETER_HEADER)]
-    p += [
-        ["age0", 54, "years", "mean age at entry", LANCET, 45, 65, None, "cohort"],
-        ["p_female", 0.81, "proportion", "share of women", LANCET, 0.5, 1, None, "cohort"],
+    """The WalkBack model (docs/walkback-model.md)."""
+    uc, wb, sw = "usual care", "walkback", "swimming"
+    sheets = {
+        "settings": _walkback_settings(),
+        "parameters": [list(PARAMETER_HEADER), *_walkback_cohort(), *_walkback_recurrence(),
+                       *_walkback_effect(), *_walkback_episodes(), *_walkback_costs(),
+                       *_walkback_absence(), *_walkback_harms(), *_walkback_swimming()],
+        "states": _walkback_states(),
+        "strategies": _walkback_strategies(uc, wb, sw),
+        "transitions": _walkback_transitions(uc, wb, sw),
+        "transition_rewards": _walkback_rewards(),
+        "tables": _life_table(),
+        "correlations": _walkback_correlations(),
+        "calibration": _walkback_calibration(uc, wb),
+        "scenarios": _walkback_scenarios(uc, wb, sw),
+        "steps": _walkback_steps(),
+    }
+    return sheets
+
+
+def _walkback_settings() -> list[list]:
+    return [
+        ["setting", "value", "description"],
+        ["model_name", "walkback", "WalkBack: walking and education to prevent LBP recurrence"],
+        ["cycle_length", 1, "a week; an episode's length, costs and QALY loss are counted "
+         "in continuous time on the transition that starts it"],
+        ["cycle_unit", "week", ""],
+        ["horizon", 156, "3 years: the trial followed people for 1-3 years"],
+        ["horizon_unit", "week", ""],
+        ["discount_costs", 0.05, "PBAC Guidelines 2016"],
+        ["discount_outcomes", 0.05, "PBAC Guidelines 2016"],
+        ["discount_timing", "time_point", ""],
+        ["within_cycle", "half_cycle", ""],
+        ["perspectives", "healthcare system = intervention, healthcare; "
+         "societal = intervention, healthcare, absenteeism",
+         "healthcare system first: the base case of PBAC and MSAC; the societal view (with "
+         "work absence) beside it"],
+        ["currency", "AUD", ""], ["price_year", 2024, ""],
+        ["wtp", "28033, 50000", "Edney et al. PharmacoEconomics 2018;36:239; AUD 50,000 "
+         "commonly quoted"],
+        ["seed", 20240704, ""],
+        ["psa_draws", 5000, "enough for the regression EVPPI (at least 5,000 draws)"],
+        ["sobol_n", 8192, "Sobol base sample at which every total-order interval is "
+         "narrower than 0.1 (the convergence check; 4,096 leaves one at 0.11)"],
+        ["population", 167000, "adults a year who recover from an episode of low back pain "
+         "seen in general practice and would take up the programme: 5.8 new LBP problems per "
+         "1,000 GP encounters (Michaleff et al. 2012, BEACH) x 133.4 million GP services "
+         "a year (Britt & Miller 2015) = 773,700 episodes; x 72% recovered within 12 months "
+         "(Henschke et al. BMJ 2008) = 557,000; x 30% uptake (assumption between 15-37% "
+         "cardiac rehabilitation uptake and 66% for exercise referral, Pavey et al. BMJ "
+         "2012) = 167,000"],
+        ["decision_horizon", 5, "years the decision applies (assumption; PBAC reviews "
+         "listings over about 5 years)"],
+    ]
+
+
+def _walkback_cohort() -> list[list]:
+    return [
+        ["age0", 54, "years", "mean age at entry", LANCET + " (SD 12; heterogeneity, not "
+         "uncertainty: one-way range only)", 45, 65, None, "cohort"],
+        ["p_female", 0.81, "proportion", "share of women", LANCET + " (a population "
+         "characteristic: one-way range only)", 0.5, 1, None, "cohort"],
         ["q_death_year", "p_female * lookup(life, qx_female, age0 + year) + (1 - p_female) * "
          "lookup(life, qx_male, age0 + year)", "per year",
          "annual probability of death at the cohort's age, sex-weighted", AGA,
          None, None, None, "cohort"],
         ["p_death", "prob_to_prob(q_death_year)", "per cycle", "probability of death per cycle",
          AGA, None, None, None, "cohort"],
+    ]
+
+
+def _walkback_recurrence() -> list[list]:
+    return [
         ["median_recur_days", 112, "days",
          "median days to first activity-limiting recurrence, usual care (calibrated)",
          CALIBRATED + "; target " + LANCET + " (95% CI 89-140)", 89, 140,
          "lognormal(mean=112, se=12.759)", "recurrence", "yes"],
-        ["k_recur", 0.530714, "shape", "Weibull shape of the first-recurrence hazard "
-         "(calibrated; medians 112 vs 208 days under HR 0.72 need 0.72^(1/k) = 112/208)",
-         CALIBRATED + "; targets " + LANCET, 0.3, 0.9,
-         "lognormal(mean=0.530714, se=0.229371)", "recurrence", "yes"],
+        ["sigma_recur", 1.884252, "1/shape", "inverse Weibull shape of the first-recurrence "
+         "hazard, sigma = 1/k (the log-time scale of an accelerated-failure-time fit, as R's "
+         "survreg reports it; calibrated on this scale because the walking median, "
+         "m hr^(-sigma), is nearly linear in it)", CALIBRATED + "; targets " + LANCET
+         + " (medians 112 vs 208 days under HR 0.72 need 0.72^(-sigma) = 208/112)", 1.1,
+         3.3, "lognormal(mean=1.884252, se=0.814359)", "recurrence", "yes"],
+        ["k_recur", "1 / sigma_recur", "shape", "Weibull shape of the first-recurrence "
+         "hazard (below 1: the hazard falls with time since recovery)", "derived", None, None,
+         None, "recurrence"],
         ["scale_recur_years", "median_recur_days / 365.25 / log(2) ^ (1 / k_recur)", "years",
          "Weibull scale with that median", "derived", None, None, None, "recurrence"],
         ["p_recur_year", 0.69, "per year",
@@ -129,6 +199,22 @@ def walkback() -> dict[str, list[list]]:
          "share of recurrences for which care is sought, usual care",
          "Machado et al. Phys Ther 2017;97:889: 18% care-seeking of 33% any (derived)", 0.35,
          0.75, "beta(mean=0.55, se=0.08)", "recurrence"],
+        ["cs_share_first", "min(1, p_cs_share * hr_cs_first / hr_al_first)", "proportion",
+         "share of first recurrences that are care-seeking in this arm (gives the "
+         "care-seeking hazard the ratio hr_cs)", "derived", None, None, None, "recurrence"],
+        ["cs_share_later", "min(1, p_cs_share * hr_cs_later / hr_al_later)", "proportion",
+         "the same for later recurrences", "derived", None, None, None, "recurrence"],
+        ["p_recur_first", "weibull_prob(k_recur, scale_recur_years, year, year + cycle_years, "
+         "hr_al_first)", "per cycle", "probability of a first recurrence this cycle",
+         "derived", None, None, None, "recurrence"],
+        ["p_recur_later", "rate_to_prob(prob_to_rate(p_recur_year) * hr_al_later)",
+         "per cycle", "probability of a further recurrence per cycle after recovery "
+         "(constant hazard)", "derived", None, None, None, "recurrence"],
+    ]
+
+
+def _walkback_effect() -> list[list]:
+    return [
         ["hr_al", 0.72, "ratio", "hazard ratio, activity-limiting recurrence, walking "
          "(calibrated)", CALIBRATED + "; target " + LANCET + " (95% CI 0.60-0.85)", 0.60, 0.85,
          "lognormal(mean=0.72, se=0.0639759)", "effect", "yes"],
@@ -136,72 +222,119 @@ def walkback() -> dict[str, list[list]]:
          "(calibrated)", CALIBRATED + "; target: trial reports of a 43% lower risk (CI not "
          "found; interval 0.40-0.81 an assumption)", 0.40, 0.81,
          "lognormal(mean=0.569422, se=0.101806)", "effect", "yes"],
-        ["hr_recovery", 1.30, "ratio", "hazard ratio for recovery from a recurrence, walking",
-         JOSPT + " (95% CI 1.10-1.53)", 1.10, 1.53,
+        ["hr_recovery", 1.30, "ratio", "hazard ratio for recovery from a (first) recurrence, "
+         "walking", JOSPT + " (95% CI 1.10-1.53)", 1.10, 1.53,
          "lognormal(estimate=1.30, low=1.10, high=1.53)", "effect"],
+        ["effect_first_years", 3, "years", "how long the hazard ratios apply to a first "
+         "recurrence", "the trial's follow-up (1-3 years) over which its hazard ratios were "
+         "estimated; beyond it the effect is assumed gone (a structural choice: one-way "
+         "range only)", 1, 5, None, "effect"],
+        ["effect_later_years", 1, "years", "how long the hazard ratios apply to later "
+         "recurrences (and to the utility between episodes)",
+         "assumption: the trial measured the effect on first recurrences only, and walking "
+         "in the two arms converged by 12 months (160 vs 159 min/week; " + LANCET + "); "
+         "gamma with mean 1 year carries the uncertainty into the PSA; 100 = the effect "
+         "persists (a scenario and the last step)", 0.5, 3,
+         "gamma(mean=1, se=0.5)", "effect"],
         ["effect_retained", 1, "share", "share of the trial's effect (on the log hazard "
          "ratio scale) kept when delivered as in this model", "assumption (1 = as in the "
-         "trial; lower for delivery by other providers)", 0.5, 1, None, "effect"],
-        ["wane_start_years", 100, "years", "time when the effect starts to wane (100 = never "
-         "within the horizon: the trial's HR held over 1-3 years of follow-up)", "assumption",
+         "trial; lower for delivery by other providers, a scenario: one-way range only)",
+         0.5, 1, None, "effect"],
+        ["share_first", "effect_retained * if_else(year < effect_first_years, 1, 0)", "share",
+         "share of the log hazard ratios in force this cycle, first recurrence", "derived",
          None, None, None, "effect"],
-        ["wane_end_years", 101, "years", "time when the effect has gone", "assumption", None,
-         None, None, "effect"],
-        ["effect_share", "effect_retained * if_else(year < wane_start_years, 1, max(0, 1 - "
-         "(year - wane_start_years) / (wane_end_years - wane_start_years)))", "share",
-         "share of the log hazard ratios in force this cycle", "derived", None, None, None,
-         "effect"],
-        ["hr_al_t", "hr_al ^ effect_share", "ratio", "activity-limiting hazard ratio in force",
-         "derived", None, None, None, "effect"],
-        ["hr_cs_t", "hr_cs ^ effect_share", "ratio", "care-seeking hazard ratio in force",
-         "derived", None, None, None, "effect"],
-        ["hr_recovery_t", "hr_recovery ^ effect_share", "ratio",
-         "recovery hazard ratio in force", "derived", None, None, None, "effect"],
-        ["cs_share_arm", "min(1, p_cs_share * hr_cs_t / hr_al_t)", "proportion",
-         "share of recurrences that are care-seeking in this arm (gives the care-seeking "
-         "hazard the ratio hr_cs)", "derived", None, None, None, "recurrence"],
-        ["p_recur_first", "weibull_prob(k_recur, scale_recur_years, year, year + cycle_years, "
-         "hr_al_t)", "per cycle", "probability of a first recurrence this cycle", "derived",
-         None, None, None, "recurrence"],
-        ["p_recur_later", "rate_to_prob(prob_to_rate(p_recur_year) * hr_al_t)", "per cycle",
-         "probability of a further recurrence per cycle after recovery (constant hazard)",
-         "derived", None, None, None, "recurrence"],
+        ["share_later", "effect_retained * if_else(year < effect_later_years, 1, 0)", "share",
+         "share of the log hazard ratios in force this cycle, later recurrences", "derived",
+         None, None, None, "effect"],
+        ["hr_al_first", "hr_al ^ share_first", "ratio", "activity-limiting hazard ratio in "
+         "force, first recurrence", "derived", None, None, None, "effect"],
+        ["hr_cs_first", "hr_cs ^ share_first", "ratio", "care-seeking hazard ratio in force, "
+         "first recurrence", "derived", None, None, None, "effect"],
+        ["hr_recovery_first", "hr_recovery ^ share_first", "ratio", "recovery hazard ratio in "
+         "force, first recurrence", "derived", None, None, None, "effect"],
+        ["hr_al_later", "hr_al ^ share_later", "ratio", "activity-limiting hazard ratio in "
+         "force, later recurrences", "derived", None, None, None, "effect"],
+        ["hr_cs_later", "hr_cs ^ share_later", "ratio", "care-seeking hazard ratio in force, "
+         "later recurrences", "derived", None, None, None, "effect"],
+        ["hr_recovery_later", "hr_recovery ^ share_later", "ratio", "recovery hazard ratio in "
+         "force, later recurrences", "derived", None, None, None, "effect"],
+    ]
+
+
+def _walkback_episodes() -> list[list]:
+    rows = [
         ["median_episode_al_days", 4, "days", "median duration of an activity-limiting "
          "recurrence, usual care", JOSPT + " (95% CI 4-5)", 3, 5,
          "gamma(mean=4, se=0.5)", "episodes"],
-        ["median_episode_cs_days", 7, "days", "median duration of a care-seeking recurrence",
-         "assumption (longer than activity-limiting; " + HENSCHKE + " for first episodes)",
-         4, 31, "gamma(mean=7, se=2)", "episodes"],
-        ["p_recover_al", "rate_to_prob(log(2) / (median_episode_al_days / 365.25) * "
-         "hr_recovery_t)", "per cycle", "probability of recovering per cycle (exponential "
-         "duration with that median)", "derived", None, None, None, "episodes"],
-        ["p_recover_cs", "rate_to_prob(log(2) / (median_episode_cs_days / 365.25) * "
-         "hr_recovery_t)", "per cycle", "the same for a care-seeking recurrence", "derived",
-         None, None, None, "episodes"],
+        ["median_episode_cs_days", 11, "days", "median duration of a care-seeking recurrence",
+         "assumption: between the activity-limiting median (4 days) and the median recovery "
+         "from disability of an acute episode presenting to primary care (31 days, "
+         + HENSCHKE + "); the lognormal's 95% interval is that range", 4, 31,
+         "lognormal(estimate=11, low=4, high=31)", "episodes"],
         ["u_pain_free", 0.806, "utility", "pain-free (SF-6D, no pain)", HERMAN + ", SE 0.004",
          0.798, 0.814, "beta(mean=0.806, se=0.004)", "utilities"],
+        ["u_gain_between", 0, "utility", "utility gained between episodes with walking, "
+         "while its effect lasts", "0 in the base case: the trial's per-arm quality of life "
+         "was not found; 0.01 is a scenario (a structural choice: one-way range only)", 0,
+         0.02, None, "utilities"],
+        ["u_between", "u_pain_free + u_gain_between * share_later", "utility",
+         "utility between episodes", "derived", None, None, None, "utilities"],
         ["u_al", 0.704, "utility", "during an activity-limiting recurrence (proxy: moderate-"
-         "impact chronic LBP)", HERMAN + ", SE 0.006", 0.60, 0.76,
-         "beta(mean=0.704, se=0.006)", "utilities"],
+         "impact chronic LBP)", HERMAN + ", SE 0.006 for the proxy; SE widened to 0.04 "
+         "because the proxy, not sampling, is the uncertainty", 0.62, 0.78,
+         "beta(mean=0.704, se=0.04)", "utilities"],
         ["u_cs", 0.610, "utility", "during a care-seeking recurrence (proxy: high-impact "
-         "chronic LBP)", HERMAN + ", SE 0.007", 0.50, 0.70, "beta(mean=0.610, se=0.007)",
-         "utilities"],
-        ["c_physio_initial", 86.70, "AUD 2024", "initial physiotherapy consultation (the "
-         "programme's first session, about 45 minutes)",
-         "TAC Victoria physiotherapy fee schedule, from 1 Jul 2024", 70.95, 200, None,
-         "costs"],
-        ["c_physio_standard", 66.06, "AUD 2024", "standard physiotherapy consultation (each "
-         "later session, about 30 minutes; session lengths from a similar walking programme, "
-         "PMC3543841 Table 1)",
-         "TAC Victoria physiotherapy fee schedule, from 1 Jul 2024", 60.35, 125, None,
-         "costs"],
-        ["n_sessions", 6, "sessions", "physiotherapist sessions in the programme", LANCET,
-         None, None, None, "costs"],
-        ["c_pedometer", 30, "AUD 2024", "pedometer and walking diary", "assumption", 15, 60,
+         "chronic LBP)", HERMAN + ", SE 0.007 for the proxy; SE widened to 0.05 likewise",
+         0.51, 0.71, "beta(mean=0.610, se=0.05)", "utilities"],
+    ]
+    for kind, label in (("al", "activity-limiting"), ("cs", "care-seeking")):
+        for when in ("first", "later"):
+            rows.append([f"days_{kind}_{when}", f"median_episode_{kind}_days / log(2) / "
+                         f"hr_recovery_{when}", "days", f"mean days of a {label} episode "
+                         f"({when} recurrence; exponential duration with that median)",
+                         "derived", None, None, None, "episodes"])
+    for kind, label in (("al", "activity-limiting"), ("cs", "care-seeking")):
+        for when in ("first", "later"):
+            rows.append([f"qaly_loss_{kind}_{when}", f"(u_between - u_{kind}) * "
+                         f"days_{kind}_{when} / 365.25", "QALY", f"QALYs lost in a {label} "
+                         f"episode ({when} recurrence), in continuous time", "derived", None,
+                         None, None, "episodes"])
+    return rows
+
+
+def _walkback_costs() -> list[list]:
+    return [
+        ["c_physio_initial", 86.70, "AUD 2024", "initial physiotherapy consultation (session "
+         "1, about 45 minutes)", TAC + "; range from the MBS item 10960 fee (70.95) to clinic "
+         "prices", 70.95, 150, "gamma(mean=86.70, se=20)", "costs"],
+        ["c_physio_standard", 66.06, "AUD 2024", "standard physiotherapy consultation (about "
+         "30 minutes)", TAC + "; range to clinic prices", 60.35, 100,
+         "gamma(mean=66.06, se=12)", "costs"],
+        ["n_full_sessions", 2, "sessions", "later full sessions (sessions 3 and 5)",
+         CONVERSATION + ": sessions 1, 3 and 5 full, 2, 4 and 6 brief check-ins", None, None,
          None, "costs"],
+        ["n_checkins", 3, "sessions", "brief check-ins of under 15 minutes (sessions 2, 4, "
+         "6)", CONVERSATION, None, None, None, "costs"],
+        ["checkin_share", 0.5, "share", "fee of a check-in relative to a standard "
+         "consultation", "assumption (under 15 minutes against about 30)", 0.25, 0.75,
+         "beta(mean=0.5, se=0.12)", "costs"],
+        ["p_attend", 0.85, "proportion", "share of later sessions attended",
+         "assumption (attendance not found)", 0.7, 1, "beta(mean=0.85, se=0.07)", "costs"],
+        ["p_telehealth", 0.8, "proportion", "share of later sessions by telehealth",
+         LANCET + ": much of the programme by telehealth (COVID-19); share an assumption",
+         0.5, 1, "beta(mean=0.8, se=0.1)", "costs"],
+        ["tele_fee_ratio", 1, "ratio", "telehealth fee relative to face-to-face",
+         "assumption: MBS telehealth items pay the face-to-face fee; a discount is a one-way "
+         "question only (a beta cannot have mean 1)", 0.7, 1, None, "costs"],
+        ["c_pedometer", 30, "AUD 2024", "pedometer and walking diary", "assumption", 15, 60,
+         "gamma(mean=30, se=10)", "costs"],
         ["c_training", 20, "AUD 2024", "physiotherapist health-coaching training per "
          "participant (a course of about AUD 800 spread over about 40 participants)",
-         "assumption", 0, 60, None, "costs"],
+         "assumption", 0, 60, "gamma(mean=20, se=10)", "costs"],
+        ["c_programme", "c_physio_initial + p_attend * (n_full_sessions + n_checkins * "
+         "checkin_share) * c_physio_standard * (1 - p_telehealth * (1 - tele_fee_ratio)) + "
+         "c_pedometer + c_training", "AUD 2024", "cost of the programme per person",
+         "derived", None, None, None, "costs"],
         ["c_cs_episode_2015", 167.74, "AUD 2015", "healthcare cost of a care-seeking episode "
          "(12 weeks, first-line care)", "Lin et al. Eur Spine J 2018;27:109 (SD 427.24)",
          100, 300, "gamma(mean=167.74, se=33.5)", "costs"],
@@ -210,131 +343,177 @@ def walkback() -> dict[str, list[list]]:
         ["c_cs_episode", "c_cs_episode_2015 * cpi_health_2024", "AUD 2024",
          "healthcare cost of a care-seeking episode, 2024 prices", "derived", None, None, None,
          "costs"],
-        ["days_lost_al", 1, "days", "work days lost per activity-limiting recurrence",
-         "assumption", 0.5, 2, "gamma(mean=1, se=0.3)", "absenteeism"],
-        ["days_lost_cs", 1.5, "days", "work days lost per care-seeking recurrence",
-         HENSCHKE + ": mean 1.5 (SD 2.2) days off before presenting", 1, 5,
-         "gamma(mean=1.5, se=0.3)", "absenteeism"],
-        ["p_employed", 0.795, "proportion", "share in paid work", HENSCHKE + " (79.5% working)",
-         0.6, 0.9, "beta(mean=0.795, se=0.013)", "absenteeism"],
-        ["c_wage_week", 1975.80, "AUD 2024", "average weekly earnings, full-time adults, "
-         "ordinary time", "ABS Average Weekly Earnings, Nov 2024", None, None, None,
+    ]
+
+
+def _walkback_absence() -> list[list]:
+    rows = [
+        ["lfp_female", 0.665, "proportion", "women in the labour force, aged about 54",
+         ALRC + ": women 45-54 78%, 55-64 55% (mean of the two); the range is those two",
+         0.55, 0.78, "beta(mean=0.665, se=0.05)", "absenteeism"],
+        ["lfp_male", 0.80, "proportion", "men in the labour force, aged about 54",
+         ALRC + ": men 45-54 88%, 55-64 72% (mean of the two)", 0.72, 0.88,
+         "beta(mean=0.80, se=0.04)", "absenteeism"],
+        ["p_employed", "p_female * lfp_female + (1 - p_female) * lfp_male", "proportion",
+         "share in paid work, for the trial's sex mix", "derived", None, None, None,
          "absenteeism"],
-        ["c_wage_day", "c_wage_week / 5", "AUD 2024", "earnings per working day",
-         "derived (5-day week)", None, None, None, "absenteeism"],
-        ["n_ae_excess", 0, "events per person", "excess lower-limb adverse events with walking "
-         "(0 in the base case; 100/351 - 54/350 = 0.131 in the adverse-event scenario)",
-         LANCET + ": lower-limb AEs 100 vs 54 events", None, None, None, "adverse events"],
+        ["wage_week_female", 1150, "AUD 2023", "median weekly earnings, women employees",
+         ABS_EARN + " (women 1,150, men 1,500, all 1,300); range for whose work is lost",
+         950, 1350, "gamma(mean=1150, se=100)", "absenteeism"],
+        ["wage_week_male", 1500, "AUD 2023", "median weekly earnings, men employees",
+         ABS_EARN, 1250, 1750, "gamma(mean=1500, se=125)", "absenteeism"],
+        ["earnings_index_2024", 1.04606, "index", "earnings growth from 2023 to 2024 prices",
+         "ABS Average Weekly Earnings, full-time adults, ordinary time: 1,888.80 (Nov 2023) "
+         "to 1,975.80 (Nov 2024)", None, None, None, "absenteeism"],
+        ["c_wage_day", "(p_female * wage_week_female + (1 - p_female) * wage_week_male) / 5 "
+         "* earnings_index_2024", "AUD 2024", "earnings per working day, for the trial's sex "
+         "mix", "derived (5-day week)", None, None, None, "absenteeism"],
+        ["absence_value_share", 1, "share", "share of a lost day's earnings counted as lost "
+         "production", "1: human-capital method (a method choice: one-way range only); "
+         "0.8 in the friction-cost scenario (the "
+         "elasticity of production to labour time, Koopmanschap et al. J Health Econ "
+         "1995;14:171; absences of 1-2 days are far shorter than the friction period of "
+         "10-12 weeks, Manipis et al. 2021), so the methods differ only by it", 0.8, 1,
+         None, "absenteeism"],
+        ["days_lost_al", 1, "days", "work days lost per activity-limiting recurrence, "
+         "usual care, by people in paid work", "assumption (less than for care-seeking); the "
+         "gamma's 95% interval is about the range", 0.25, 2, "gamma(mean=1, se=0.45)",
+         "absenteeism"],
+        ["days_lost_cs", 1.5, "days", "work days lost per care-seeking recurrence, usual "
+         "care, by people in paid work", HENSCHKE + ": mean 1.5 (SD 2.2) days off before "
+         "presenting with an acute episode (another population: range wide)", 0.5, 4,
+         "gamma(mean=1.5, se=0.9)", "absenteeism"],
+    ]
+    for kind, label in (("al", "activity-limiting"), ("cs", "care-seeking")):
+        for when in ("first", "later"):
+            rows.append([f"work_days_{kind}_{when}", f"days_lost_{kind} / hr_recovery_{when} "
+                         "* p_employed", "days", f"work days lost per person with a {label} "
+                         f"episode ({when} recurrence; shorter episodes, fewer days)",
+                         "derived", None, None, None, "absenteeism"])
+    rows.append(["c_day_lost", "c_wage_day * absence_value_share", "AUD 2024",
+                 "value of a work day lost", "derived", None, None, None, "absenteeism"])
+    return rows
+
+
+def _walkback_harms() -> list[list]:
+    return [
+        ["n_ae_excess", 0.1306, "events per person", "excess lower-limb adverse events with "
+         "walking", LANCET + ": lower-limb AEs 100 events in 351 vs 54 in 350 (0.2849 - "
+         "0.1543); SD from Poisson counts, sqrt(100/351^2 + 54/350^2)", 0.06, 0.20,
+         "normal(mean=0.1306, sd=0.0354)", "adverse events"],
         ["c_gp_visit", 41.2, "AUD 2024", "GP consultation for an adverse event",
-         "MBS item 23 (about 39.75 in 2022-23, indexed 3.6% a year)", 39.75, 43.90, None,
-         "adverse events"],
+         "MBS item 23 (about 39.75 in 2022-23, indexed 3.6% a year; a scheduled fee: one-way "
+         "range only)", 39.75, 43.90, None, "adverse events"],
         ["qaly_loss_ae", 0.005, "QALY", "QALY loss per lower-limb adverse event",
-         "assumption (a utility decrement of about 0.1 for 2-3 weeks)", 0.001, 0.02, None,
-         "adverse events"],
+         "assumption (a utility decrement of about 0.1 for 2-3 weeks)", 0.001, 0.02,
+         "gamma(mean=0.005, se=0.004)", "adverse events"],
+    ]
+
+
+def _walkback_swimming() -> list[list]:
+    return [
         ["hr_swim", 0.85, "ratio", "hazard ratio of recurrence with a swimming programme",
          "assumption (no trial; post-treatment exercise halves recurrence in the Cochrane "
          "review CD006555, unsupervised swimming assumed weaker)", 0.7, 1.0,
          "lognormal(estimate=0.85, low=0.70, high=1.03)", "swimming"],
         ["c_pool_entry", 7.5, "AUD 2024", "public pool entry", "assumption (council pool "
-         "prices)", 5, 10, None, "swimming"],
+         "prices; swimming is a scenario strategy: one-way range only)", 5, 10, None, "swimming"],
         ["n_swim_subsidised", 12, "entries", "pool entries paid by the programme",
-         "assumption", 6, 24, None, "swimming"],
+         "assumption (scenario strategy: one-way range only)", 6, 24, None, "swimming"],
     ]
+
+
+def _life_table() -> list[list]:
     life = [["table", "key", "qx_male", "qx_female"]]
     with LIFE_TABLE.open() as handle:
         rows = [line for line in handle if not line.startswith("#")]
     for r in csv.DictReader(rows):
         life.append(["life", int(r["age"]), float(r["qx_male"]), float(r["qx_female"])])
-    recur = ["p_recur_first * (1 - p_death) * (1 - cs_share_arm)",
-             "p_recur_first * (1 - p_death) * cs_share_arm"]
-    later = ["p_recur_later * (1 - p_death) * (1 - cs_share_arm)",
-             "p_recur_later * (1 - p_death) * cs_share_arm"]
-    days = "cycle_years * 365.25"
-    sw = "swimming"
-    transitions = [["from", "to", uc, wb, sw]]
-    for origin, (to_al, to_cs) in (("pain_free", recur), ("recovered", later)):
-        transitions += [[origin, origin, "C", "C", "C"],
-                        [origin, "activity_limiting", to_al, to_al, to_al],
-                        [origin, "care_seeking", to_cs, to_cs, to_cs],
-                        [origin, "dead", "p_death", "p_death", "p_death"]]
-    for episode, recover in (("activity_limiting", "p_recover_al"),
-                             ("care_seeking", "p_recover_cs")):
-        move = f"{recover} * (1 - p_death)"
-        transitions += [[episode, episode, "C", "C", "C"],
-                        [episode, "recovered", move, move, move],
-                        [episode, "dead", "p_death", "p_death", "p_death"]]
-    return {
-        "settings": [
-            ["setting", "value", "description"],
-            ["model_name", "walkback", "WalkBack: walking and education to prevent LBP "
-             "recurrence"],
-            ["cycle_length", 1, "a recurrence lasts a median of 3-4 days"],
-            ["cycle_unit", "week", ""],
-            ["horizon", 156, "3 years: the trial followed people 1-3 years"],
-            ["horizon_unit", "week", ""],
-            ["discount_costs", 0.05, "PBAC Guidelines 2016"],
-            ["discount_outcomes", 0.05, "PBAC Guidelines 2016"],
-            ["discount_timing", "time_point", ""],
-            ["within_cycle", "half_cycle", ""],
-            ["perspectives", "healthcare system = intervention, healthcare; "
-             "societal = intervention, healthcare, absenteeism", ""],
-            ["currency", "AUD", ""], ["price_year", 2024, ""],
-            ["wtp", "28033, 50000", "Edney et al. PharmacoEconomics 2018;36:239; AUD 50,000 "
-             "commonly quoted"],
-            ["seed", 20240704, ""], ["psa_draws", 1000, ""],
-            ["population", 100000, "adults recovering from an episode of low back pain each "
-             "year who would be offered the programme: an assumption (no source found)"],
-            ["decision_horizon", 5, "years the decision applies (assumption)"],
-        ],
-        "parameters": p,
-        "states": [
-            ["name", "description", "initial", "utility", "cost_healthcare",
-             "outcome_pain_free_days", "dead"],
-            ["pain_free", "recovered at entry, no recurrence yet", 1, "u_pain_free", 0, days,
-             "no"],
-            ["activity_limiting", "recurrence limiting activity, no care sought", 0, "u_al", 0,
-             0, "no"],
-            ["care_seeking", "recurrence for which care is sought", 0, "u_cs", 0, 0, "no"],
-            ["recovered", "pain-free again after a recurrence", 0, "u_pain_free", 0, days,
-             "no"],
-            ["dead", "death from any cause", 0, 0, 0, 0, "yes"],
-        ],
-        "strategies": [
-            ["name", "description", "include", "cost_intervention", "cost_healthcare", "qaly",
-             "hr_al", "hr_cs", "hr_recovery"],
-            [uc, "no preventive treatment; free to seek any care", "yes", 0, 0, 0, 1, 1, 1],
-            [wb, "6 physiotherapist sessions over 6 months: individualised progressive walking "
-             "and pain education", "yes", "c_physio_initial + (n_sessions - 1) * "
-             "c_physio_standard + c_pedometer + c_training", "n_ae_excess * c_gp_visit",
-             "-n_ae_excess * qaly_loss_ae", None, None, None],
-            [sw, "one physiotherapist session and subsidised pool entries for a swimming "
-             "programme (assumed effect; scenario only)", "no",
-             "c_physio_initial + n_swim_subsidised * c_pool_entry", 0, 0, "hr_swim", "hr_swim",
-             1],
-        ],
-        "transitions": transitions,
-        "transition_rewards": [
-            ["from", "to", "reward", "value", "description"],
-            ["*", "care_seeking", "cost_healthcare", "c_cs_episode",
-             "healthcare use for a care-seeking episode"],
-            ["*", "activity_limiting", "cost_absenteeism", "days_lost_al * p_employed * "
-             "c_wage_day", "work absence, human-capital method"],
-            ["*", "care_seeking", "cost_absenteeism", "days_lost_cs * p_employed * c_wage_day",
-             "work absence, human-capital method"],
-            ["*", "activity_limiting", "outcome_recurrences", 1, "count of recurrences"],
-            ["*", "care_seeking", "outcome_recurrences", 1, "count of recurrences"],
-            ["*", "care_seeking", "outcome_care_seeking_recurrences", 1,
-             "count of care-seeking recurrences"],
-        ],
-        "tables": life,
-        "calibration": _walkback_calibration(uc, wb),
-        "scenarios": _walkback_scenarios(uc, wb, sw),
-    }
+    return life
+
+
+def _walkback_states() -> list[list]:
+    return [
+        ["name", "description", "initial", "utility", "cost_healthcare", "dead"],
+        ["pain_free", "recovered at entry, no recurrence yet", 1, "u_between", 0, "no"],
+        ["activity_limiting", "the week an activity-limiting recurrence starts (its QALY "
+         "loss and absence are counted on entry)", 0, "u_between", 0, "no"],
+        ["care_seeking", "the week a care-seeking recurrence starts (its QALY loss, "
+         "healthcare and absence are counted on entry)", 0, "u_between", 0, "no"],
+        ["recovered", "after a recurrence", 0, "u_between", 0, "no"],
+        ["dead", "death from any cause", 0, 0, 0, "yes"],
+    ]
+
+
+def _walkback_strategies(uc: str, wb: str, sw: str) -> list[list]:
+    return [
+        ["name", "description", "include", "cost_intervention", "cost_healthcare", "qaly",
+         "hr_al", "hr_cs", "hr_recovery", "u_gain_between"],
+        [uc, "no preventive treatment; free to seek any care", "yes", 0, 0, 0, 1, 1, 1, 0],
+        [wb, "6 physiotherapist sessions over 6 months: individualised progressive walking "
+         "and pain education", "yes", "c_programme", "n_ae_excess * c_gp_visit",
+         "-n_ae_excess * qaly_loss_ae", None, None, None, None],
+        [sw, "one physiotherapist session and subsidised pool entries for a swimming "
+         "programme (assumed effect; scenario only)", "no",
+         "c_physio_initial + n_swim_subsidised * c_pool_entry", 0, 0, "hr_swim", "hr_swim",
+         1, 0],
+    ]
+
+
+def _walkback_transitions(uc: str, wb: str, sw: str) -> list[list]:
+    rows = [["from", "to", uc, wb, sw]]
+    for origin, when in (("pain_free", "first"), ("recovered", "later")):
+        to_al = f"p_recur_{when} * (1 - p_death) * (1 - cs_share_{when})"
+        to_cs = f"p_recur_{when} * (1 - p_death) * cs_share_{when}"
+        rows += [[origin, origin, "C", "C", "C"],
+                 [origin, "activity_limiting", to_al, to_al, to_al],
+                 [origin, "care_seeking", to_cs, to_cs, to_cs],
+                 [origin, "dead", "p_death", "p_death", "p_death"]]
+    for episode in ("activity_limiting", "care_seeking"):
+        rows += [[episode, "recovered", "C", "C", "C"],
+                 [episode, "dead", "p_death", "p_death", "p_death"]]
+    return rows
+
+
+def _walkback_rewards() -> list[list]:
+    rows = [["from", "to", "reward", "value", "description"]]
+    for origin, when in (("pain_free", "first"), ("recovered", "later")):
+        for kind, state in (("al", "activity_limiting"), ("cs", "care_seeking")):
+            rows += [
+                [origin, state, "qaly", f"-qaly_loss_{kind}_{when}",
+                 "QALYs lost over the episode"],
+                [origin, state, "cost_absenteeism", f"work_days_{kind}_{when} * c_day_lost",
+                 "work absence"],
+                [origin, state, "outcome_recurrences", 1, "recurrences"],
+                [origin, state, "outcome_recurrence_days", f"days_{kind}_{when}",
+                 "days in recurrence"],
+                [origin, state, "outcome_work_days_lost", f"work_days_{kind}_{when}",
+                 "work days lost"],
+            ]
+        rows += [[origin, "care_seeking", "cost_healthcare", "c_cs_episode",
+                  "healthcare use for a care-seeking episode"],
+                 [origin, "care_seeking", "outcome_care_seeking_recurrences", 1,
+                  "care-seeking recurrences"]]
+    return rows
+
+
+def _walkback_correlations() -> list[list]:
+    """Written by ``cea calibrate`` from the fit's covariance (see docs/walkback-model.md)."""
+    src = "from the calibration's covariance (cea calibrate)"
+    return [
+        ["parameter_1", "parameter_2", "correlation", "description"],
+        ["median_recur_days", "sigma_recur", -0.40974, src],
+        ["median_recur_days", "hr_al", 0.0, src],
+        ["median_recur_days", "hr_cs", 0.001707, src],
+        ["sigma_recur", "hr_al", 0.607784, src],
+        ["sigma_recur", "hr_cs", 0.0013, src],
+        ["hr_al", "hr_cs", 0.005424, src],
+    ]
 
 
 def _walkback_calibration(uc: str, wb: str) -> list[list]:
     """Targets: the trial's medians and hazard ratios (fitted) and a cohort figure (validation)."""
-    first_cs = "p_recur_first * cs_share_arm"
+    first_cs = "p_recur_first * cs_share_first"
     return [
         ["target", "statistic", "expression", "strategy", "reference", "time", "value", "low",
          "high", "fit", "source"],
@@ -365,26 +544,63 @@ def _walkback_scenarios(uc: str, wb: str, sw: str) -> list[list]:
         for i, (change, value) in enumerate(changes):
             rows.append([name, description if i == 0 else None, change, value])
 
-    add("no effect after 1 year", "the effect stops after the first year",
-        ("wane_start_years", 1), ("wane_end_years", 1.02))
-    add("linear waning", "the effect wanes linearly from 6 months to 3 years",
-        ("wane_start_years", 0.5), ("wane_end_years", 3))
+    add("effect persists", "the hazard ratios apply to every recurrence for the whole "
+        "horizon (the previous base case)", ("effect_first_years", 100),
+        ("effect_later_years", 100))
+    add("no effect after 1 year", "the effect on first recurrences also stops after a year",
+        ("effect_first_years", 1), ("effect_later_years", 1))
+    add("quality of life between episodes", "walking adds 0.01 to utility between episodes "
+        "while its effect lasts (assumption)", ("u_gain_between", 0.01))
+    add("friction cost", "work absence valued by the friction-cost method",
+        ("absence_value_share", 0.8))
+    add("no adverse events", "the excess lower-limb adverse events left out",
+        ("n_ae_excess", 0))
+    add("six full sessions", "six full face-to-face sessions instead of three and three "
+        "check-ins", ("n_full_sessions", 5), ("n_checkins", 0), ("p_telehealth", 0))
     add("other providers", "delivered by exercise physiologists or allied health assistants: "
         "cheaper sessions, three quarters of the effect (assumption)",
         ("c_physio_initial", 60), ("c_physio_standard", 45), ("effect_retained", 0.75))
     add("swimming as third strategy", "a swimming programme with an assumed effect",
         ("strategies", f"{uc}, {wb}, {sw}"))
     add("men", "men only (the trial enrolled 81% women)", ("p_female", 0))
-    add("younger full-time workers", "aged 40, all in full-time work (the life table starts "
-        "at 40)", ("age0", 40), ("p_employed", 1))
-    add("adverse events", "excess lower-limb adverse events with walking cost a GP visit and "
-        "QALYs", ("n_ae_excess", 0.131))
+    add("younger workers", "aged 40, all in the labour force (the life table starts at 40)",
+        ("age0", 40), ("lfp_female", 1), ("lfp_male", 1))
     add("discount 0%", "no discounting", ("settings.discount_costs", 0),
         ("settings.discount_outcomes", 0))
     add("discount 3.5%", "3.5% a year", ("settings.discount_costs", 0.035),
         ("settings.discount_outcomes", 0.035))
     add("horizon 5 years", "5-year horizon", ("settings.horizon", 260))
     add("horizon 10 years", "10-year horizon", ("settings.horizon", 522))
+    return rows
+
+
+def _walkback_steps() -> list[list]:
+    """From the trial's within-trial result to the base case, one step at a time."""
+    rows = [["step", "description", "perspective", "change", "value", "reference_icer",
+             "reference_probability", "reference_wtp", "reference_source", "reconcile"]]
+    rows += [
+        ["within trial", "the trial's own evaluation: 12 months, societal, undiscounted",
+         "societal", "settings.horizon", 52, 7802, 0.94, 28000,
+         LANCET + ": AUD 7,802 per QALY; 94% cost-effective at AUD 28,000",
+         "days_lost_al, days_lost_cs, u_gain_between"],
+        ["within trial", None, None, "settings.discount_costs", 0, None, None, None, None, None],
+        ["within trial", None, None, "settings.discount_outcomes", 0, None, None, None, None,
+         None],
+        ["3-year horizon", "extrapolated to 3 years (the trial's longest follow-up), "
+         "discounted at 5%", "societal", "settings.horizon", 156, None, None, None, None, None],
+        ["3-year horizon", None, None, "settings.discount_costs", 0.05, None, None, None, None,
+         None],
+        ["3-year horizon", None, None, "settings.discount_outcomes", 0.05, None, None, None,
+         None, None],
+        ["healthcare system", "the healthcare-system perspective: the base case", None, None,
+         None, None, None, None, None, None],
+        ["5-year horizon", "extrapolated to 5 years (no effect on first recurrences after "
+         "3 years)", None, "settings.horizon", 260, None, None, None, None, None],
+        ["effect persists", "the hazard ratios on every recurrence for the whole horizon",
+         None, "effect_first_years", 100, None, None, None, None, None],
+        ["effect persists", None, None, "effect_later_years", 100, None, None, None, None,
+         None],
+    ]
     return rows
 
 

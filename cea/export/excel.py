@@ -68,8 +68,10 @@ MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_
 
 def number_format(column: str, currency: str) -> str | None:
     """Excel number format for a result column, by its name."""
-    if column in ("icer", "wtp"):
+    if column in ("icer", "wtp", "published ICER") or " per 1,000" in column:
         return "#,##0"
+    if "P(cost-effective)" in column:
+        return "0.00"
     if column.startswith(MONEY_PREFIXES):
         return "#,##0.00;-#,##0.00"
     if column in ("qaly", "inc_qaly", "ly", "qaly_undiscounted", "ly_undiscounted"):

@@ -93,7 +93,7 @@ def _scenarios(result: ScenarioResults) -> str:
     parts = []
     for scenario, base in result.results[1:]:
         parts.append(f"\nScenario: {scenario.name} ({scenario.description})")
-        parts.append(text(base))
+        parts += [icer_text(base, p) for p in base.perspectives]
     return "\n".join(parts)
 
 

@@ -43,6 +43,8 @@ def test_cea_calibrate_writes_fit_and_calibrated_copy(tmp_path, capsys):
     assert main(["calibrate", str(WORKBOOK), "--out", str(tmp_path)]) == 0
     assert WORKBOOK.read_bytes() == before
     copy = load_workbook(tmp_path / "walkback_calibrated.xlsx")
-    assert copy.parameter("k_recur").value == pytest.approx(0.530714, rel=1e-5)
+    assert copy.parameter("sigma_recur").value == pytest.approx(1.884252, rel=1e-5)
+    correlations = {(c.parameter_1, c.parameter_2): c.value for c in copy.correlations}
+    assert correlations[("sigma_recur", "hr_al")] == pytest.approx(0.607784, rel=1e-5)
     book = openpyxl.load_workbook(tmp_path / "walkback_calibration.xlsx")
     assert "calibration" in book.sheetnames

@@ -188,16 +188,20 @@ def test_walkback_sobol_is_one_engine_call(walkback, count_engine):
 
 
 def test_walkback_first_order_rows_and_decision(walkback, count_engine):
-    """N(D + 2) rows; hr_cs drives the incremental NMB; absenteeism has no effect on the
-    healthcare-system perspective."""
+    """N(D + 2) rows; the care-seeking episode's length drives the incremental NMB (most of
+    the QALY gain is care-seeking episode time averted, and its median is an assumption
+    with a 4-31 day range); absenteeism has no effect on the healthcare-system
+    perspective."""
     d = len(uncertain_parameters(walkback))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gsa.GSAWarning)
         result = gsa.sobol(walkback, n=256, wtp=28033, perspective="healthcare system")
     assert count_engine == [256 * (d + 2)]
     nmb = result.to_frame().query("outcome == 'inc_nmb'").set_index("parameter")
-    assert nmb["ST"].idxmax() == "hr_cs"
-    assert (nmb.loc[["days_lost_al", "days_lost_cs", "p_employed"], "ST"] == 0).all()
+    assert nmb["ST"].idxmax() == "median_episode_cs_days"
+    assert "effect_later_years" in nmb["ST"].nlargest(3).index  # the structural uncertainty
+    absence = ["days_lost_al", "days_lost_cs", "lfp_female", "wage_week_female"]
+    assert (nmb.loc[absence, "ST"] == 0).all()
 
 
 def test_walkback_same_seed_same_indices_whatever_the_chunks(walkback):
@@ -213,11 +217,11 @@ def test_walkback_groups(walkback, count_engine):
         warnings.simplefilter("ignore", gsa.GSAWarning)
         result = gsa.sobol(walkback, n=64, groups=True)
     groups = ["recurrence", "effect", "episodes", "utilities", "costs", "absenteeism",
-              "swimming"]
+              "adverse events", "swimming"]
     assert count_engine == [64 * (len(groups) + 2)]
     main = result.to_frame().groupby(["outcome", "perspective", "wtp"], sort=False).head(99)
-    assert main["parameter"].iloc[:7].tolist() == groups
-    assert main["members"].iloc[1] == "hr_al, hr_cs, hr_recovery"
+    assert main["parameter"].iloc[:len(groups)].tolist() == groups
+    assert main["members"].iloc[1] == "hr_al, hr_cs, hr_recovery, effect_later_years"
 
 
 def test_walkback_morris(walkback, count_engine):
@@ -226,8 +230,10 @@ def test_walkback_morris(walkback, count_engine):
     assert count_engine == [6 * (d + 1)] == [result.n_rows]
     frame = result.to_frame()
     assert np.isfinite(frame[["mu_star", "mu", "sigma"]]).all().all()
-    top = frame.query("outcome == 'inc_nmb'").sort_values("mu_star").iloc[-1]
-    assert top["parameter"] in ("hr_al", "hr_cs")  # the effect drives the decision
+    top = frame.query("outcome == 'inc_nmb' and perspective == 'healthcare system'")
+    # the screening agrees with the Sobol indices: the care-seeking episode's length leads
+    assert set(top.sort_values("mu_star").groupby("wtp")["parameter"].last()) == {
+        "median_episode_cs_days"}
 
 
 def test_decision_outputs_match_the_base_case(walkback):

@@ -22,8 +22,8 @@ def test_one_way_of_walkback_is_one_engine_call(walkback, monkeypatch):
     result = one_way(walkback)
     with_range = [p.name for p in walkback.parameters if p.is_free and p.low is not None]
     assert [r.parameter for r in result.ranges] == with_range
-    assert set(result.skipped) == {"n_sessions", "cpi_health_2024", "c_wage_week", "n_ae_excess",
-                                   "wane_start_years", "wane_end_years"}
+    assert set(result.skipped) == {"n_full_sessions", "n_checkins", "cpi_health_2024",
+                                   "earnings_index_2024"}
     assert calls == [2 * len(with_range) + 1]
     assert result.outcomes.n_rows == len(result.table) == 2 * len(with_range) + 1
 
@@ -179,6 +179,6 @@ def test_invalid_ranges_are_all_reported(walkback):
     assert "'hr_al'" in text and "low <= base <= high" in text
     assert "'p_cs_share'" in text and "[0, 1]" in text
     with pytest.raises(ValueError, match="derived from an expression.*hr_al"):
-        one_way(walkback, parameters=["cs_share_arm"])
-    with pytest.raises(ValueError, match="no range for n_sessions"):
-        one_way(walkback, parameters=["n_sessions"])
+        one_way(walkback, parameters=["cs_share_first"])
+    with pytest.raises(ValueError, match="no range for n_checkins"):
+        one_way(walkback, parameters=["n_checkins"])

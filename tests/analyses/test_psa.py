@@ -27,13 +27,15 @@ HIV = ROOT / "inputs" / "examples" / "hiv_chancellor.xlsx"
 
 
 def test_block_streams_are_seed_sequence_children(walkback):
-    """Block b's normals come from child b of SeedSequence(seed).spawn(n_blocks)."""
+    """Block b's normals come from child b of SeedSequence(seed).spawn(n_blocks), times the
+    transposed Cholesky factor of the copula's correlation matrix."""
     sampler = DrawSampler(walkback, 99, 3 * BLOCK)
     k = len(sampler.names)
     for b in range(3):
         child = np.random.SeedSequence(99).spawn(3)[b]
         expected = np.random.default_rng(child).standard_normal((BLOCK, k))
-        assert np.array_equal(sampler.normals(b), expected)
+        assert sampler.factor is not None  # the shipped workbook has correlations
+        assert np.array_equal(sampler.normals(b), expected @ sampler.factor.T)
         same = np.random.SeedSequence(99, spawn_key=(b,))  # what a worker would build
         assert np.array_equal(np.random.default_rng(same).standard_normal((BLOCK, k)),
                               expected)
@@ -107,7 +109,7 @@ def test_bad_arguments(walkback, kwargs, fragment):
 def test_every_draw_equals_the_base_case_when_nothing_is_uncertain(walkback):
     """With every distribution removed, each draw is the base-case row bit for bit, and the
     PSA means and intervals are the base case exactly."""
-    fixed = dataclasses.replace(walkback, parameters=tuple(
+    fixed = dataclasses.replace(walkback, correlations=(), parameters=tuple(
         dataclasses.replace(p, distribution=None) for p in walkback.parameters))
     result = run_psa(fixed, n_draws=37, seed=2)
     base = run_base_case(fixed).outcomes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cea import engine
 from cea.analyses.threshold import NO_THRESHOLD, threshold, value_based_price
@@ -46,14 +47,20 @@ def test_value_based_price_is_the_threshold_of_the_one_off_cost(make_workbook):
 def test_walkback_value_based_price_verified_by_the_engine(walkback):
     """Setting WalkBack's one-off cost to the price makes its incremental NMB 0.
 
-    The intervention cost is strategies!D3 = c_physio_initial + (n_sessions - 1) x
-    c_physio_standard + c_pedometer + c_training (86.70 + 5 x 66.06 + 30 + 20 = 467);
-    c_pedometer enters nothing else, so raising it by (price - one-off cost) moves the one-off
-    cost to the price.
+    The one-off costs of walking are the programme (strategies!D3 = c_programme =
+    c_physio_initial + p_attend x (n_full_sessions + n_checkins x checkin_share) x
+    c_physio_standard x (1 - p_telehealth (1 - tele_fee_ratio)) + c_pedometer + c_training
+    = 86.70 + 0.85 x 3.5 x 66.06 + 30 + 20 = 333.23) and the GP visits for its excess
+    adverse events (strategies!E3 = 0.1306 x 41.2 = 5.38); c_pedometer enters nothing else,
+    so raising it by (price - one-off cost) moves the one-off cost to the price.
     """
     v = {p.name: p.value for p in walkback.parameters if p.is_free}
-    one_off = v["c_physio_initial"] + (v["n_sessions"] - 1) * v["c_physio_standard"] \
-        + v["c_pedometer"] + v["c_training"]
+    programme = v["c_physio_initial"] + v["p_attend"] * (
+        v["n_full_sessions"] + v["n_checkins"] * v["checkin_share"]) * v["c_physio_standard"] \
+        * (1 - v["p_telehealth"] * (1 - v["tele_fee_ratio"])) + v["c_pedometer"] \
+        + v["c_training"]
+    one_off = programme + v["n_ae_excess"] * v["c_gp_visit"]
+    assert one_off == pytest.approx(333.23 + 5.38, abs=0.01)
     prices = value_based_price(walkback)
     np.testing.assert_allclose(prices["one_off_cost"], one_off, rtol=1e-12)
     s = walkback.settings

@@ -6,6 +6,7 @@ import numpy as np
 
 from cea.analyses.base_case import run_base_case
 from cea.export.base_case import consequence_table, summary_sheet
+from cea.export.excel import number_format
 from cea.export.report import build_report
 from tests.helpers.builders import deaths_sheets
 
@@ -27,3 +28,12 @@ def test_summary_and_report_show_the_consequences(load):
     report = build_report(base)
     section = report[report.index("### Consequences per 1,000"):]
     assert "| deaths | b | a | 360 | 190 | 170 |" in section
+
+
+def test_consequence_and_step_columns_have_number_formats():
+    """Counts per 1,000 as whole numbers, costs per averted as money, probabilities 0.00."""
+    assert number_format("averted per 1,000", "AUD 2024") == "#,##0"
+    assert number_format("comparator per 1,000", "AUD 2024") == "#,##0"
+    assert number_format("cost per averted, payer", "AUD 2024") == "#,##0.00;-#,##0.00"
+    assert number_format("P(cost-effective) at 28,033", "AUD 2024") == "0.00"
+    assert number_format("published ICER", "AUD 2024") == "#,##0"

@@ -14,7 +14,7 @@ from cea.analyses.gsa import GSAWarning, sobol
 from cea.analyses.one_way import one_way
 from cea.analyses.scenarios import run_scenarios
 from cea.export import excel
-from tests.helpers.builders import two_state_sheets
+from tests.helpers.builders import build_script, two_state_sheets
 from tests.helpers.paths import ROOT
 
 WALKBACK = ROOT / "inputs" / "walkback.xlsx"
@@ -120,15 +120,28 @@ def test_a_results_file_open_or_saved_elsewhere_is_not_overwritten(tmp_path):
     assert third != first and first.exists()
 
 
+def _small_walkback(tmp_path):
+    """The shipped WalkBack definition with 1,024 PSA draws and a Sobol N of 256: the same
+    sheets and analyses as the shipped workbook, in a fraction of the time."""
+    sheets = build_script().walkback()
+    for row in sheets["settings"]:
+        if row[0] in ("psa_draws", "sobol_n"):
+            row[1] = {"psa_draws": 1024, "sobol_n": 256}[row[0]]
+    return api.write_input_workbook(tmp_path / "walkback.xlsx", sheets)
+
+
 def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
-    """Issue 7: `cea run --all` on the shipped workbook writes one results workbook with a
+    """Issue 7: `cea run --all` on the WalkBack model writes one results workbook with a
     sheet per analysis, the PNGs and the report; LibreOffice opens the workbook."""
     from cea.cli import main
 
-    assert main(["run", "--all", str(WALKBACK), "--out", str(tmp_path)]) == 0
-    capsys.readouterr()
+    workbook = _small_walkback(tmp_path / "in")
+    assert main(["run", "--all", str(workbook), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Stepped evaluation" in printed and "Consequences per 1,000 people" in printed
     book = openpyxl.load_workbook(tmp_path / "walkback_results.xlsx")
-    expected = {"summary", "base case", "scenarios", "trial fit", "one-way", "PSA",
+    expected = {"summary", "base case", "scenarios", "stepped evaluation", "trial fit",
+                "one-way", "PSA",
                 "PSA CE plane", "PSA CEAC", "PSA EVPI", "EVPPI", "gsa sobol", "inputs",
                 "trace", "provenance"}
     assert expected <= set(book.sheetnames), set(book.sheetnames)
@@ -140,6 +153,7 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
         assert any(part in name for name in pngs), part
     report = (tmp_path / "walkback_report.md").read_text()
     assert "## 23. Main results" in report and "walkback_psa_ceac" in report
+    assert "## Stepped evaluation" in report and "### Consequences per 1,000" in report
     if SOFFICE:
         done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
                                str(tmp_path / "pdf"), str(tmp_path / "walkback_results.xlsx")],

@@ -90,8 +90,8 @@ def test_walkback_definition_loads(make_workbook):
     assert {"age0", "hr_al", "u_pain_free", "c_cs_episode_2015"} <= set(free)
     assert "p_death" not in free and "c_cs_episode" not in free  # derived
     assert set(spec.cost_categories) == {"intervention", "healthcare", "absenteeism"}
-    assert set(spec.outcomes) == {"pain_free_days", "recurrences",
-                                  "care_seeking_recurrences"}
+    assert set(spec.outcomes) == {"recurrences", "care_seeking_recurrences",
+                                  "recurrence_days", "work_days_lost"}
     assert list(spec.tables) == ["life"]
     s = spec.settings
     assert (s.cycle_length, s.cycle_unit, s.n_cycles) == (1, "week", 156)
