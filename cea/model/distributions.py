@@ -1,7 +1,8 @@
 """PSA distributions for model parameters, fitted from the inputs a health economist has.
 
 Each distribution is a small class registered in :data:`DISTRIBUTIONS` whose docstring
-gives its inputs and fitting formulas (used for the docs); the text of the workbook's
+gives its inputs and fitting formulas, and in a paragraph starting ``Fitted:`` how it is
+fitted in plain words (the template's README prints that paragraph); the text of the workbook's
 ``distribution`` column (``beta(mean=0.4, se=0.05)``) is read by
 :func:`cea.model.distribution_text.parse_distribution`. Dirichlet components need their
 group's total: see :class:`Dirichlet`.
@@ -216,6 +217,10 @@ class Beta(Distribution):
       moments: ``k = mean*(1 - mean)/se**2 - 1``, ``alpha = mean*k``, ``beta = (1 - mean)*k``.
     * ``events, total`` with ``0 < events < total``: ``alpha = events``,
       ``beta = total - events``.
+
+    Fitted: from a mean and its standard error by the method of moments, α = mean·k and
+    β = (1 − mean)·k with k = mean·(1 − mean)/se² − 1; from counts, α = events and
+    β = total − events.
     """
 
     name = "beta"
@@ -252,6 +257,8 @@ class Gamma(Distribution):
 
     Inputs: ``mean, se`` with ``mean > 0``, ``se > 0``. Method of moments:
     ``shape = mean**2/se**2``, ``scale = se**2/mean``.
+
+    Fitted: by the method of moments, shape = mean²/se² and scale = se²/mean.
     """
 
     name = "gamma"
@@ -274,6 +281,11 @@ class Lognormal(Distribution):
     * ``estimate, low, high[, level=0.95]``, a confidence interval with
       ``0 < low < estimate < high`` and ``0 < level < 1``: ``mu = log(estimate)`` (the
       median), ``sigma = (log(high) - log(low))/(2*z)``, ``z = Phi^-1(1 - (1 - level)/2)``.
+
+    Fitted: from a mean and its standard error (natural scale) by the method of moments,
+    σ² = ln(1 + se²/mean²) and μ = ln(mean) − σ²/2; from a confidence interval, μ =
+    ln(estimate) (the median) and σ = (ln high − ln low)/(2·z), z being 1.96 for the usual
+    95% level.
     """
 
     name = "lognormal"
@@ -309,6 +321,8 @@ class Normal(Distribution):
     """Normal, for unbounded quantities such as regression coefficients.
 
     Inputs: ``mean, sd`` (``se`` accepted as a synonym of ``sd``) with ``sd > 0``, used as is.
+
+    Fitted: the mean and standard deviation are used as given.
     """
 
     name = "normal"
@@ -322,12 +336,15 @@ class Normal(Distribution):
 
 @_register
 class TruncNormal(Distribution):
-    """Truncated normal.
+    """Truncated normal, for a roughly normal quantity that must stay within bounds.
 
     Inputs: ``mean, sd`` of the untruncated normal (``se`` accepted for ``sd``; ``sd > 0``)
     and at least one of ``lower``, ``upper`` (a missing bound is -inf or +inf), with
     ``lower < upper``. Fitted as ``scipy.stats.truncnorm`` with ``a = (lower - mean)/sd``,
     ``b = (upper - mean)/sd``, so the truncated mean and SD differ from the inputs.
+
+    Fitted: a normal with the given mean and standard deviation, cut at lower and upper (give
+    at least one; a bound left out is open), so its mean and SD differ from the inputs.
     """
 
     name = "truncnormal"
@@ -349,9 +366,12 @@ class TruncNormal(Distribution):
 
 @_register
 class Uniform(Distribution):
-    """Uniform on ``[low, high]``, ``low < high``.
+    """Uniform, for a quantity equally likely anywhere between two bounds.
 
+    On ``[low, high]``, ``low < high``.
     Moments: ``mean = (low + high)/2``, ``sd = (high - low)/sqrt(12)``.
+
+    Fitted: every value from low to high equally likely; mean (low + high)/2.
     """
 
     name = "uniform"
@@ -364,10 +384,13 @@ class Uniform(Distribution):
 
 @_register
 class Triangular(Distribution):
-    """Triangular on ``[low, high]`` with peak at ``mode``; ``low <= mode <= high``, ``low < high``.
+    """Triangular, for a quantity with a most likely value between two bounds.
 
+    On ``[low, high]`` with peak at ``mode``; ``low <= mode <= high``, ``low < high``.
     Moments: ``mean = (low + mode + high)/3``,
     ``sd**2 = (low**2 + mode**2 + high**2 - low*mode - low*high - mode*high)/18``.
+
+    Fitted: a triangle from low to high, peaking at mode; mean (low + mode + high)/3.
     """
 
     name = "triangular"
@@ -397,6 +420,10 @@ class Dirichlet(Distribution):
     ``count/total``. ``ppf``, ``mean`` and ``sd`` need the total, so call
     ``with_total(total)`` first; joint draws come from :func:`sample_dirichlet`, with
     ``gamma.ppf(u, count)`` normalised per draw.
+
+    Fitted: the parameters sharing a group are drawn together from their counts so that
+    they sum to 1 in every draw; each one alone is a beta(count, total − count), total being
+    the group's sum of counts (mean count/total).
     """
 
     group: str = ""
@@ -450,6 +477,8 @@ class Fixed(Distribution):
 
     Written ``fixed()``; a blank cell means the same. No inputs. ``is_fixed`` is True and
     ``ppf``, ``mean`` and ``sd`` raise, as there is nothing to sample.
+
+    Fitted: nothing is drawn; the base value is used in every PSA draw.
     """
 
     name = "fixed"

@@ -60,38 +60,42 @@ FUNCTIONS: Mapping[str, Function] = MappingProxyType({
     "log": _F("log(x)", "natural logarithm of x", 1, 1, np.log),
     "sqrt": _F("sqrt(x)", "square root of x", 1, 1, np.sqrt),
     "abs": _F("abs(x)", "absolute value of x", 1, 1, np.abs),
-    "floor": _F("floor(x)", "largest integer <= x", 1, 1, np.floor),
-    "ceil": _F("ceil(x)", "smallest integer >= x", 1, 1, np.ceil),
-    "min": _F("min(a, b, ...)", "elementwise minimum", 2, None,
+    "floor": _F("floor(x)", "x rounded down to a whole number", 1, 1, np.floor),
+    "ceil": _F("ceil(x)", "x rounded up to a whole number", 1, 1, np.ceil),
+    "min": _F("min(a, b, ...)", "the smallest of its arguments", 2, None,
               lambda *a: functools.reduce(np.minimum, a)),
-    "max": _F("max(a, b, ...)", "elementwise maximum", 2, None,
+    "max": _F("max(a, b, ...)", "the largest of its arguments", 2, None,
               lambda *a: functools.reduce(np.maximum, a)),
     "if_else": _F("if_else(cond, a, b)", "a where cond is non-zero, else b", 3, 3,
                   lambda c, a, b: np.where(c != 0, a, b)),
     "rate_to_prob": _F("rate_to_prob(rate[, duration])",
-                       "1 - exp(-rate * duration); duration in years, default cycle_years",
+                       "probability of the event within duration years at a constant annual "
+                       "rate: 1 - exp(-rate * duration); duration defaults to one cycle",
                        1, 2, lambda r, d: -np.expm1(-r * d), ("cycle_years",)),
     "prob_to_rate": _F("prob_to_rate(prob[, duration])",
-                       "-log(1 - prob) / duration; annual rate from a probability over "
-                       "duration years (default 1)",
+                       "constant annual rate from a probability over duration years "
+                       "(default 1): -log(1 - prob) / duration",
                        1, 2, lambda p, d: -np.log1p(-p) / d, (1.0,)),
     "prob_to_prob": _F("prob_to_prob(prob[, duration])",
-                       "1 - (1 - prob) ^ (cycle_years / duration); per-cycle probability from "
-                       "a probability over duration years (default 1)",
+                       "per-cycle probability from a probability over duration years "
+                       "(default 1): 1 - (1 - prob) ^ (cycle_years / duration)",
                        1, 2, lambda p, d, cy: -np.expm1(np.log1p(-p) * (cy / d)),
                        (1.0, "cycle_years")),
-    "apply_hr": _F("apply_hr(prob, hr)", "1 - (1 - prob) ^ hr; hazard ratio applied to a "
-                   "probability via its rate", 2, 2, lambda p, h: -np.expm1(np.log1p(-p) * h)),
+    "apply_hr": _F("apply_hr(prob, hr)", "a probability under a hazard ratio, which acts on "
+                   "its rate: 1 - (1 - prob) ^ hr", 2, 2, lambda p, h: -np.expm1(np.log1p(-p) * h)),
     "weibull_prob": _F("weibull_prob(shape, scale, t0, t1[, hr])",
-                       "1 - exp(-hr * (H(t1) - H(t0))), H(t) = (t / scale) ^ shape; "
-                       "event probability in (t0, t1], hr default 1",
+                       "probability of the event between t0 and t1 years given none by t0, "
+                       "Weibull: 1 - exp(-hr * (H(t1) - H(t0))), H(t) = (t / scale) ^ shape; "
+                       "hr defaults to 1",
                        4, 5, _weibull_prob, (1.0,)),
     "gompertz_prob": _F("gompertz_prob(shape, rate, t0, t1[, hr])",
-                        "1 - exp(-hr * (H(t1) - H(t0))), H(t) = rate / shape * "
-                        "(exp(shape * t) - 1) (rate * t if shape = 0); hr default 1",
+                        "probability of the event between t0 and t1 years given none by t0, "
+                        "Gompertz: 1 - exp(-hr * (H(t1) - H(t0))), H(t) = rate / shape * "
+                        "(exp(shape * t) - 1) (rate * t if shape = 0); hr defaults to 1",
                         4, 5, _gompertz_prob, (1.0,)),
-    "lookup": _F("lookup(table, column, key)", "value of the row with the largest key <= key; "
-                 "NaN below the first key", 3, 3),
-    "interpolate": _F("interpolate(table, column, key)", "linear interpolation between table "
-                      "keys; NaN outside the key range", 3, 3),
+    "lookup": _F("lookup(table, column, key)", "the column's value in the table row with the "
+                 "largest key <= key (e.g. a life table by age); NaN below the first key", 3, 3),
+    "interpolate": _F("interpolate(table, column, key)", "the column's value at key, on a "
+                      "straight line between the table rows either side; NaN outside the "
+                      "keys", 3, 3),
 })

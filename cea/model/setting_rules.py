@@ -8,10 +8,11 @@ the same rules, and the template documents it.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cea.model.expressions import ExpressionError, parse
-from cea.model.problems import Problems
+from cea.model.problems import Problems, suggest
 from cea.model.settings import DISCOUNT_TIMING, TIME_UNITS, WITHIN_CYCLE
 
 
@@ -20,21 +21,30 @@ class Setting:
     """One key of the ``settings`` sheet."""
 
     key: str
-    kind: str  # text | number | integer | choice | numbers | perspectives | expression
+    kind: str  # text | number | integer | choice | numbers | names | perspectives | expression
     required: bool
     doc: str
     default: object = None
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    above_low: bool = False  # the value must exceed low, not merely reach it
+    rule: str = ""  # what else the value must be, in words (checked in the parsers)
+
+    def allowed(self) -> str:
+        """The values the setting accepts, in plain words (for the template)."""
+        words = _ALLOWED[self.kind](self)
+        return f"{words}; {self.rule}" if self.rule else words
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("model_name", "text", True, "Short name; results go to <model_name>_results.xlsx."),
-    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit.", low=0),
+    Setting("model_name", "text", True, "Short name; results go to <model_name>_results.xlsx.",
+            rule="letters, digits, - and _ only, at most 64 characters"),
+    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit.", low=0,
+            above_low=True),
     Setting("cycle_unit", "choice", True, "Unit of cycle_length.", choices=tuple(TIME_UNITS)),
     Setting("horizon", "number", True, "Time horizon, in horizon_unit; a whole number of cycles.",
-            low=0),
+            low=0, above_low=True, rule="a whole number of cycles"),
     Setting("horizon_unit", "choice", True, "Unit of horizon.", choices=tuple(TIME_UNITS)),
     Setting("discount_costs", "number", True, "Annual discount rate for costs (0.05 = 5%).",
             low=0, high=1),
@@ -49,11 +59,18 @@ SETTINGS: tuple[Setting, ...] = (
             choices=WITHIN_CYCLE),
     Setting("within_cycle_weight", "expression", False,
             "With within_cycle = custom: weight of the start-of-cycle count, an expression of "
-            "cycle in [0, 1] (the end-of-cycle count gets 1 - weight)."),
+            "cycle in [0, 1] (the end-of-cycle count gets 1 - weight).",
+            rule="needed with within_cycle = custom, and only then"),
     Setting("perspectives", "perspectives", True,
             "Each perspective and the cost categories it counts, e.g. "
             "'healthcare = intervention, healthcare; societal = intervention, healthcare, "
-            "absenteeism'."),
+            "absenteeism'. Every cost category must be counted in at least one perspective "
+            "or listed in excluded_costs."),
+    Setting("excluded_costs", "names", False,
+            "Cost categories deliberately counted in no perspective, comma-separated (e.g. a "
+            "cost kept in the workbook but outside every perspective of this analysis); the "
+            "results say so. Any other category that no perspective counts is an error.", (),
+            rule="each a cost category of the model that no perspective counts"),
     Setting("currency", "text", True, "Currency of every cost, e.g. AUD."),
     Setting("price_year", "integer", True, "Price year of every cost.", low=1900, high=2100),
     Setting("wtp", "numbers", True,
@@ -64,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
             high=10_000_000),
     Setting("sobol_n", "integer", False,
             "Default base sample size N of Sobol indices, a power of two.", 1024, low=2,
-            high=2**20),
+            high=2**20, rule="a power of two (e.g. 1024, 2048, 4096)"),
     Setting("population", "number", False,
             "People affected per year, for population value of information.", low=0),
     Setting("decision_horizon", "number", False,
@@ -98,9 +115,8 @@ def _number(setting: Setting, value) -> float:
             setting.high is not None and value > setting.high:
         raise ValueError(f"must be in [{setting.low:g}, "
                          f"{setting.high if setting.high is not None else math.inf:g}]")
-    if setting.kind == "number" and setting.low == 0 and setting.key in (
-            "cycle_length", "horizon") and value == 0:
-        raise ValueError("must be greater than 0")
+    if setting.above_low and value == setting.low:
+        raise ValueError(f"must be greater than {setting.low:g}")
     return value
 
 
@@ -137,6 +153,17 @@ def _numbers(setting: Setting, value) -> tuple[float, ...]:
     if len(set(numbers)) != len(numbers):
         raise ValueError("lists a value twice")
     return numbers
+
+
+def _names(setting: Setting, value) -> tuple[str, ...]:
+    """Comma-separated names; blank or ``none`` for none."""
+    text = str(value).strip()
+    if text.lower() == "none":
+        return ()
+    names = tuple(n.strip() for n in text.replace(";", ",").split(",") if n.strip())
+    if len(set(names)) != len(names):
+        raise ValueError("lists a name twice")
+    return names
 
 
 def _perspectives(setting: Setting, value) -> dict[str, tuple[str, ...]]:
@@ -176,8 +203,44 @@ _PARSERS = {
     "choice": _choice,
     "text": _text,
     "numbers": _numbers,
+    "names": _names,
     "perspectives": _perspectives,
     "expression": _expression,
+}
+
+
+def _show(number: float) -> str:
+    """A bound in words: 0.5, 2100, 10,000,000 (thousands separated from 10,000 up)."""
+    if not float(number).is_integer():
+        return f"{number:g}"
+    return f"{int(number):,}" if abs(number) >= 10_000 else str(int(number))
+
+
+def _range_words(setting: Setting) -> str:
+    low, high = setting.low, setting.high
+    if low is not None and high is not None:
+        return f"from {_show(low)} to {_show(high)}"
+    if low is not None:
+        return f"greater than {_show(low)}" if setting.above_low else f"{_show(low)} or more"
+    return f"{_show(high)} or less" if high is not None else ""
+
+
+def _allowed_number(setting: Setting) -> str:
+    noun = "a whole number" if setting.kind == "integer" else "a number"
+    return f"{noun} {_range_words(setting)}".strip()
+
+
+_ALLOWED = {
+    "number": _allowed_number,
+    "integer": _allowed_number,
+    "choice": lambda s: "one of: " + ", ".join(s.choices),
+    "text": lambda s: "text",
+    "numbers": lambda s: f"one or more numbers, comma-separated, each {_range_words(s)}".strip(),
+    "names": lambda s: "names, comma-separated (blank or none: no names)",
+    "perspectives": lambda s: "name = category, category; name = category, ... (the categories "
+                              "are those of the cost_<category> columns and rewards)",
+    "expression": lambda s: "an expression that uses only cycle, e.g. 0.5 or "
+                            "if_else(cycle == 1, 1, 0.5)",
 }
 
 
@@ -186,6 +249,9 @@ def check_consistency(values: dict, refs: dict, categories, problems: Problems,
     """Settings that must agree with each other (and with the cost categories).
 
     ``refs`` gives the cell of each key given; a key not in it is reported at ``place``.
+    ``categories`` are the model's cost categories: a mapping from each to the cell that
+    declares it (a ``cost_<category>`` header or reward cell), or just their names (then a
+    category counted in no perspective is reported at the perspectives' cell).
     """
     cycle = values["cycle_length"] * TIME_UNITS[values["cycle_unit"]]
     horizon = values["horizon"] * TIME_UNITS[values["horizon_unit"]]
@@ -207,9 +273,50 @@ def check_consistency(values: dict, refs: dict, categories, problems: Problems,
         where = refs.get("within_cycle_weight") or refs.get("within_cycle") or place
         problems.add(where, "within_cycle_weight is needed with within_cycle = custom, and "
                             "only then")
-    for name, cats in values.get("perspectives", {}).items():
+    check_cost_categories(values, refs, categories, problems, place)
+
+
+def check_cost_categories(values: dict, refs: dict, categories, problems: Problems,
+                          place: str = "settings") -> None:
+    """Every cost category is counted in a perspective or deliberately excluded, and the
+    perspectives and ``excluded_costs`` name only cost categories of the model.
+
+    A category counted nowhere would silently vanish from every result (a drug cost left
+    out of the only perspective makes the new drug look dominant), so it is an error unless
+    ``excluded_costs`` lists it. Arguments as for :func:`check_consistency`.
+    """
+    declared = categories if isinstance(categories, Mapping) else dict.fromkeys(categories)
+    known = list(declared)
+    perspectives = values.get("perspectives", {})
+    perspectives_cell = refs.get("perspectives", place)
+    excluded_cell = refs.get("excluded_costs", place)
+    misspelt = False
+    for name, cats in perspectives.items():
         for c in cats:
-            if c not in categories:
-                problems.add(refs.get("perspectives", place),
+            if c not in declared:
+                misspelt = True
+                problems.add(perspectives_cell,
                              f"perspective '{name}' counts unknown cost category '{c}'; "
-                             f"categories (from cost_ columns): {categories}")
+                             f"categories (from cost_ columns): {known}")
+    counted = {c: name for name, cats in reversed(perspectives.items()) for c in cats}
+    excluded = values.get("excluded_costs", ())
+    for c in excluded:
+        if c not in declared:
+            misspelt = True
+            problems.add(excluded_cell, f"excluded_costs names unknown cost category '{c}'"
+                         f"{suggest(c, known)}; categories (from cost_ columns): {known}")
+        elif c in counted:
+            problems.add(excluded_cell, f"excluded_costs lists '{c}', which perspective "
+                         f"'{counted[c]}' counts; a cost category is either counted in a "
+                         "perspective or excluded from all of them")
+    if not perspectives or misspelt:  # a misspelt name is the one problem: no cascade
+        return
+    counted_names = [k for k in known if k in counted]
+    for c, cell in declared.items():
+        if c not in counted and c not in excluded:
+            problems.add(cell or refs.get("perspectives") or refs.get("excluded_costs", place),
+                         f"cost category '{c}' (cost_{c}) is counted in no perspective, so it "
+                         f"would be left out of every result; the perspectives "
+                         f"({perspectives_cell}) count {counted_names}: add it to a "
+                         "perspective, or list it in the excluded_costs setting to leave it "
+                         "out deliberately")

@@ -38,6 +38,8 @@ class Settings:
     within_cycle: str = "half_cycle"
     within_cycle_weight: Expression | None = None
     perspectives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: cost categories deliberately counted in no perspective
+    excluded_costs: tuple[str, ...] = ()
     currency: str = ""
     price_year: int | None = None
     wtp: tuple[float, ...] = ()
@@ -69,6 +71,8 @@ class Settings:
 
     def conventions(self) -> dict[str, str]:
         """The counting and discounting conventions in words, for every output."""
+        excluded = {"cost categories counted in no perspective":
+                    ", ".join(self.excluded_costs)} if self.excluded_costs else {}
         return {
             "cycle length": f"{self.cycle_length:g} {self.cycle_unit}(s) "
             f"= {self.cycle_years:.6g} years",
@@ -79,6 +83,7 @@ class Settings:
             "discount rates": f"costs {self.discount_costs:.4g} a year, "
             f"outcomes {self.discount_outcomes:.4g} a year, factor (1 + rate)^-(years elapsed)",
             "one-off strategy costs": "at time 0, not discounted",
+            **excluded,
         }
 
 

@@ -93,19 +93,21 @@ def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
                                                problems))
 
 
-def _categories(sheets: dict[str, SheetData]) -> list[str]:
-    """Cost categories: every cost_<category> column of states and strategies, in order."""
-    seen: list[str] = []
+def _categories(sheets: dict[str, SheetData]) -> dict[str, str]:
+    """Cost categories, in order, each with the cell that first declares it: a
+    cost_<category> header of states or strategies, or a reward cell of transition_rewards."""
+    seen: dict[str, str] = {}
     for name in ("states", "strategies"):
-        for header in sheets[name].headers:
-            if header.startswith("cost_") and header[5:] not in seen:
-                seen.append(header[5:])
+        sheet = sheets[name]
+        for header in sheet.headers:
+            if header.startswith("cost_"):
+                seen.setdefault(header[5:], sheet.header_ref(header))
     rewards = sheets.get("transition_rewards")
     if rewards is not None:
         for row in rewards.rows:
             value = row.text("reward")
-            if value and value.startswith("cost_") and value[5:] not in seen:
-                seen.append(value[5:])
+            if value and value.startswith("cost_"):
+                seen.setdefault(value[5:], row.cell("reward").ref)
     return seen
 
 

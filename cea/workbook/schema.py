@@ -61,7 +61,7 @@ SHEETS: tuple[Sheet, ...] = (
                      doc="PSA distribution, e.g. beta(mean=0.4, se=0.05); blank = fixed."),
               Column("group", "text", doc="Parameter group for EVPPI and Sobol indices."),
               Column("calibrate", "boolean",
-                     doc="yes: fitted by `cea calibrate` to the calibration sheet's targets, "
+                     doc="yes: fitted by cea calibrate to the calibration sheet's targets, "
                          "within low and high."),
           )),
     Sheet("states", True, "One row per health state.", (

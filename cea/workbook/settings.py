@@ -10,7 +10,8 @@ from cea.workbook.cells import SheetData
 
 def read_settings(sheet: SheetData | None, categories, problems: Problems) -> Settings | None:
     """Validate every setting and build :class:`~cea.model.settings.Settings` (None if any
-    problem)."""
+    problem). ``categories`` maps each cost category to the cell that declares it, so that a
+    category counted in no perspective is reported there."""
     raw, refs = {}, {}
     for row in sheet.rows if sheet else []:
         cell = row.cell("setting")

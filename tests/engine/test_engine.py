@@ -231,6 +231,7 @@ def test_qaly_transition_reward_is_discounted_at_the_outcomes_rate(load):
     counting)."""
     sheets = _rewards_sheets([["well", "sick", "qaly", -0.3], ["well", "sick", "cost_ill", 100]],
                              rate_costs=0.10, rate_outcomes=0.03)
+    sheets["settings"].append(["excluded_costs", "ill"])  # read from the engine, not a perspective
     sheets["states"][2][2] = 0  # sick: utility 0
     out = run(load(sheets))
     q = 0.75

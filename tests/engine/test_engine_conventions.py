@@ -183,6 +183,7 @@ def test_transition_reward_timing(model, timing):
     sheets = _sheets("half_cycle", timing)
     sheets["transition_rewards"] = [["from", "to", "reward", "value"],
                                     ["*", "dead", "cost_death", 1]]
+    sheets["settings"].append(["excluded_costs", "death"])  # read from the engine directly
     out = model(sheets)
     q, d = 1 - P, 1 / (1 + RATE)
     c = {"start": 0.0, "middle": 0.5, "end": 1.0, "time_point": 0.5}[timing]
