@@ -62,12 +62,14 @@ def analyse(name: str, model: ModelSpec, **options):
 
 
 def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = (),
-                 analyses: Sequence = ()):
+                 analyses: Sequence = (), name: str = "results"):
     """Write ``<model>_report.md`` (and ``.html``) in CHEERS 2022 order, with a section for
-    each analysis that has one (e.g. the stepped evaluation)."""
-    name = base.spec.settings.model_name
+    each analysis that has one (e.g. the stepped evaluation); for an analysis's own
+    command (``name`` other than ``results``), ``<model>_<name>_report.md``."""
+    model = base.spec.settings.model_name
+    stem = f"{model}_report" if name == "results" else f"{model}_{name}_report"
     markdown = report.build_report(base, figures, report.analysis_sections(analyses))
-    return report.write_report(Path(out_dir) / f"{name}_report.md", markdown)
+    return report.write_report(Path(out_dir) / f"{stem}.md", markdown)
 
 
 def write_calibrated_copy(result: CalibrationResult, source: str | Path,

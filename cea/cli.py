@@ -73,7 +73,7 @@ def _analysis(entry: registry.Analysis):
             if executor is not None:
                 options["executor"] = executor
             result = _analyse(entry, model, **options)
-        return _report(args.out, base, [result])
+        return _report(args.out, base, [result], name=entry.name)
 
     return handler
 
@@ -96,15 +96,18 @@ def _analyse(entry: registry.Analysis, model, **options):
     return result
 
 
-def _report(out: Path, base, analyses: Sequence) -> int:
-    """Write the results workbook, the figures, the tables and the report; say where."""
+def _report(out: Path, base, analyses: Sequence, name: str = "results") -> int:
+    """Write the results workbook, the figures, the tables and the report; say where.
+
+    ``cea run`` writes ``<model>_results.xlsx``; another command ``<model>_<name>.xlsx``
+    (see :mod:`cea.export.results` for the rule)."""
     from cea import api  # imported when a command runs, not at start-up
 
-    name = base.spec.settings.model_name
-    path = api.write_results(base, out, analyses)
-    figures = api.write_figures([base, *analyses], out, name)
-    tables = api.write_files(analyses, out, name)
-    report = api.write_report(base, out, figures, analyses)
+    model = base.spec.settings.model_name
+    path = api.write_results(base, out, analyses, name=name)
+    figures = api.write_figures([base, *analyses], out, model)
+    tables = api.write_files(analyses, out, model)
+    report = api.write_report(base, out, figures, analyses, name=name)
     written = [*figures, *tables]
     print(f"\nResults written to {path}")
     print(f"Report written to {report[0]} (and .html)")

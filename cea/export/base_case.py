@@ -10,9 +10,10 @@ import pandas as pd
 from cea.analyses.base_case import BaseCase
 from cea.export.excel import Block, SheetSpec
 from cea.export.labels import icer_words, pair_icer
-from cea.export.present import figures, sheets
+from cea.export.present import figures, owned, sheets
 
-__all__ = ["base_case_sheet", "consequence_table", "summary_sheet", "trace_sheet"]
+__all__ = ["base_case_sheet", "consequence_table", "decision_sentences", "summary_sheet",
+           "trace_sheet"]
 
 
 def consequence_table(base: BaseCase, per: int = 1000) -> pd.DataFrame:
@@ -45,11 +46,37 @@ def _consequence_block(base: BaseCase) -> list[Block]:
                   "divided by events averted; negative = the strategy saves money.")]
 
 
-def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
-    """The decision on one screen: per perspective the ICER table and the optimal strategy."""
+def decision_sentences(base: BaseCase, psa=None) -> pd.DataFrame:
+    """What the results mean, one sentence per perspective and threshold: the strategy with
+    the highest net monetary benefit, and (with a PSA) its probability of being
+    cost-effective, e.g. "At AUD 28,033 per QALY, usual care is the cost-effective choice
+    from the healthcare system perspective (probability 0.82)"."""
+    s = base.spec.settings
+    ceac = psa.ceac(wtp=list(s.wtp)) if psa is not None else None
+    rows = []
+    for line in base.optimal().itertuples(index=False):
+        sentence = (f"At {s.currency} {line.wtp:,.0f} per QALY, {line.optimal} is the "
+                    f"cost-effective choice from the {line.perspective} perspective")
+        if ceac is not None:
+            p = ceac[(ceac["perspective"] == line.perspective) & (ceac["wtp"] == line.wtp)
+                     & (ceac["strategy"] == line.optimal)]["probability"]
+            if len(p):
+                sentence += f" (probability {float(p.iloc[0]):.2f} in the PSA)"
+        rows.append(sentence + ".")
+    return pd.DataFrame({"what the results mean": rows})
+
+
+def summary_sheet(base: BaseCase, extra: Sequence[Block] = (), psa=None) -> SheetSpec:
+    """The decision on one screen: what it means in words, then per perspective the ICER
+    table and the optimal strategy."""
     spec = base.spec
     s = spec.settings
-    sheet = SheetSpec("summary")
+    sentences = decision_sentences(base, psa)["what the results mean"]
+    optimal = base.optimal()[["perspective", "wtp", "optimal"]]
+    sheet = SheetSpec("summary", [Block(
+        "The decision: " + " ".join(sentences), optimal,
+        "The cost-effective choice is the strategy with the highest net monetary benefit "
+        "(NMB = threshold x QALYs - cost) at each threshold.")])
     for perspective in base.perspectives:
         table = base.icer_table(perspective)
         shown = table[["strategy", "cost", "qaly", "inc_cost", "inc_qaly"]].copy()
@@ -62,9 +89,6 @@ def summary_sheet(base: BaseCase, extra: Sequence[Block] = ()) -> SheetSpec:
                                   "QALYs, discounted", shown,
                                   "Rows in order of cost; ICERs along the cost-effectiveness "
                                   "frontier."))
-    optimal = base.optimal().pivot(index="wtp", columns="perspective", values="optimal")
-    sheet.blocks.append(Block("Optimal strategy (highest net monetary benefit) at each "
-                              "threshold", optimal.reset_index()))
     sheet.blocks.extend(_consequence_block(base))
     sheet.blocks.extend(extra)
     settings = pd.DataFrame([
@@ -97,15 +121,20 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
     sheet.blocks.append(Block("Optimal strategy by threshold (highest net monetary benefit)",
                               base.optimal()))
     sheet.blocks.extend(_consequence_block(base))
-    results = base.results()
+    results = base.results().set_index("strategy").T.rename_axis("measure").reset_index()
+    results.columns.name = None
     sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
-                              "marked)", results))
+                              "marked)", results,
+                              "One line per measure: costs by category, QALYs and life-years, "
+                              "then the counted outcomes."))
     return sheet
 
 
 def trace_sheet(base: BaseCase) -> SheetSpec:
     return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at the "
-                                     "start of each cycle (cycle 0 = entry)", base.trace())])
+                                     "start of each cycle (cycle 0 = entry)", base.trace(),
+                                     "Data for the trace figure (<model>_trace.png); not "
+                                     "printed.", data=True)])
 
 
 @sheets.register
@@ -122,3 +151,8 @@ def _figures(result: BaseCase, out_dir: Path, name: str) -> list[Path]:
     return [state_diagram(result.spec, out / f"{name}_diagram.png"),
             trace_figure(result.trace(), out / f"{name}_trace.png",
                          title=f"{name}: Markov trace")]
+
+
+@owned.register
+def _owned(result: BaseCase, name: str) -> list[str]:
+    return [f"{name}_diagram.png", f"{name}_trace.png"]

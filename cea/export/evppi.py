@@ -9,10 +9,13 @@ import pandas as pd
 from cea.analyses.voi import EVPPIResult
 from cea.export.excel import Block, Chart, SheetSpec
 from cea.export.labels import slug
-from cea.export.present import figures, files, sheets, summary
-from cea.export.psa import psa_figures, psa_sheets
+from cea.export.present import figures, files, owned, sheets, summary
+from cea.export.psa import PSA_PATTERNS, psa_figures, psa_sheets
 
 __all__ = ["evppi_sheet"]
+
+#: Parameters and groups shown per chart (all are in the table of all results).
+TOP = 15
 
 
 def evppi_sheet(table: pd.DataFrame, money: str) -> SheetSpec:
@@ -20,18 +23,20 @@ def evppi_sheet(table: pd.DataFrame, money: str) -> SheetSpec:
     every result."""
     sheet = SheetSpec("EVPPI")
     for (perspective, wtp), part in table.groupby(["perspective", "wtp"], sort=False):
-        bars = part.sort_values("evppi")[["label", "kind", "evppi", "se", "share"]]
+        bars = part.sort_values("evppi").tail(TOP)[["label", "kind", "evppi", "se", "share"]]
         sheet.blocks.append(Block(
             f"EVPPI per person ({money}) at {wtp:,.0f} per QALY, {perspective} perspective",
             bars.reset_index(drop=True),
             f"EVPI per person {part['evpi'].iloc[0]:,.2f}; share = EVPPI / EVPI. se: "
-            "standard error of the regression estimate.",
+            f"standard error of the regression estimate. The {min(TOP, len(part))} largest of "
+            f"{len(part)}; all are in the table of all results.",
             Chart("bar", "label", ("evppi",), f"EVPPI, {perspective}, wtp {wtp:,.0f}",
                   "", f"EVPPI per person ({money})")))
     note = table.attrs.get("method", "")
     if table.attrs.get("skipped"):
         note += ". Not estimated: " + "; ".join(table.attrs["skipped"])
-    sheet.blocks.append(Block("All EVPPI results", table.reset_index(drop=True), note))
+    sheet.blocks.append(Block("All EVPPI results", table.reset_index(drop=True),
+                              note + ". Data: not printed.", data=True))
     return sheet
 
 
@@ -66,3 +71,8 @@ def _figures(result: EVPPIResult, out_dir: Path, name: str) -> list[Path]:
 @files.register
 def _files(result: EVPPIResult, out_dir: Path, name: str) -> list[Path]:
     return files(result.psa, out_dir, name)
+
+
+@owned.register
+def _owned(result: EVPPIResult, name: str) -> list[str]:
+    return [*(p.format(name=name) for p in PSA_PATTERNS), f"{name}_psa_evppi_*.png"]

@@ -10,9 +10,12 @@ import pandas as pd
 from cea.analyses.gsa_results import MorrisResult, SobolResult, outputs, title
 from cea.export.excel import Block, Chart, SheetSpec
 from cea.export.labels import slug
-from cea.export.present import figures, sheets
+from cea.export.present import figures, owned, sheets
 
 __all__ = []
+
+#: Inputs shown per chart (every index is in the table of all indices).
+TOP = 15
 
 
 def _figure_name(model: str, method: str, label: Mapping, multi: bool) -> str:
@@ -38,6 +41,7 @@ def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str) -> l
     for label, part in _main_outputs(result.indices, result.labels):
         heading = f"{result.method}: {title(label, result.context)}"
         frame = part.sort_values(result.rank, ascending=False)[list(result.main_columns)]
+        frame = frame.head(TOP)  # every index is in the table of all indices
         if (frame["members"] == frame["parameter"]).all():
             frame = frame.drop(columns="members")
         blocks.append(Block(heading, frame.reset_index(drop=True), note,
@@ -67,9 +71,10 @@ def _sobol_sheets(result: SobolResult) -> list[SheetSpec]:
                      "sum_S1 near 1: the inputs act additively; top_ST: the three inputs "
                      "with the largest total index."),
                Block("Design and convergence", result.design()),
-               Block("All indices", result.to_frame())]
+               Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
     if result.second is not None:
-        blocks.append(Block("Second-order indices (S2)", result.second_order_frame()))
+        blocks.append(Block("Second-order indices (S2)", result.second_order_frame(),
+                            "Data: not printed.", data=True))
     return [SheetSpec("gsa sobol", blocks)]
 
 
@@ -94,7 +99,7 @@ def _morris_sheets(result: MorrisResult) -> list[SheetSpec]:
         "interactions).", ("mu_star",), "mean absolute effect")
     blocks += [Block("Summary per outcome", result.summary()),
                Block("Design", result.design()),
-               Block("All indices", result.to_frame())]
+               Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
     return [SheetSpec("gsa morris", blocks)]
 
 
@@ -113,3 +118,13 @@ def _morris_figures(result: MorrisResult, out_dir: Path, name: str) -> list[Path
         paths.append(morris_scatter(rows, path, title=title(label, result.context),
                                     unit=unit, note=note))
     return paths
+
+
+@owned.register
+def _owned_sobol(result: SobolResult, name: str) -> list[str]:
+    return [f"{name}_sobol_*.png"]
+
+
+@owned.register
+def _owned_morris(result: MorrisResult, name: str) -> list[str]:
+    return [f"{name}_morris_*.png"]

@@ -22,9 +22,8 @@ def inputs_sheet(spec: ModelSpec) -> SheetSpec:
         rows.append({
             "name": p.name, "value": p.value if p.is_free else p.expression.text,
             "unit": p.unit, "description": p.description, "source": p.source,
-            "low": p.low, "high": p.high,
+            "one-way range": "" if p.low is None else f"{p.low:g} to {p.high:g}",
             "distribution": p.distribution.describe() if p.distribution else "",
-            "group": p.group,
         })
     states = pd.DataFrame([
         {"state": st.name, "description": st.description, "initial": st.initial,

@@ -10,7 +10,7 @@ from cea.analyses.one_way import OneWayResult
 from cea.analyses.ranges import MONEY, OUTCOMES, Selection
 from cea.export.excel import Block, Chart, SheetSpec
 from cea.export.labels import slug
-from cea.export.present import figures, sheets
+from cea.export.present import figures, owned, sheets
 from cea.model.spec import ModelSpec
 
 __all__ = []
@@ -27,7 +27,8 @@ def _sheets(result: OneWayResult) -> list[SheetSpec]:
     if result.skipped:
         note += f" Not varied (no range or distribution): {', '.join(result.skipped)}."
     sheet.blocks.append(Block("All one-way results (incrementals against "
-                              f"{result.spec.strategy_names[0]})", result.to_frame(), note))
+                              f"{result.spec.strategy_names[0]})", result.to_frame(),
+                              note + " Data: not printed.", data=True))
     return [sheet]
 
 
@@ -47,24 +48,43 @@ def _figures(result: OneWayResult, out_dir: Path, name: str) -> list[Path]:
     return paths
 
 
+#: Parameters shown in the printed tornado (all of them are in the one-way table).
+TOP = 15
+
+
 def _tornado_blocks(table: pd.DataFrame, spec: ModelSpec) -> list[Block]:
     sel: Selection = table.attrs["selection"]
     text = table.attrs["description"]
-    ranked = table.drop(columns="label")
+    ranked = table.drop(columns="label").head(TOP)
     note = ("Ranked by swing |high - low|. decision_changes: the optimal strategy (highest NMB at "
             f"{sel.wtp:,.0f}) at the low or high value differs from the base case's "
             f"({table['optimal_base'].iloc[0] if len(table) else ''}).")
+    moving = table[table["swing"] > 0].head(TOP)  # zero-swing parameters listed, not drawn
     chart_data = pd.DataFrame({
-        "label": table["label"],
-        "change_at_low": table["outcome_low"] - table["outcome_base"],
-        "change_at_high": table["outcome_high"] - table["outcome_base"],
+        "label": moving["label"],
+        "change_at_low": moving["outcome_low"] - moving["outcome_base"],
+        "change_at_high": moving["outcome_high"] - moving["outcome_base"],
     }).iloc[::-1].reset_index(drop=True)
     unit = f" ({spec.settings.money})" if sel.outcome in MONEY else ""
     chart = Chart(kind="bar", x="label", y=("change_at_low", "change_at_high"),
                   title=f"Tornado: {OUTCOMES[sel.outcome]}, {sel.perspective}",
-                  y_title=f"change from base case {table['outcome_base'].iloc[0]:,.4g}{unit}"
+                  y_title=f"change from base case {table['outcome_base'].iloc[0]:,.4g}{unit}",
+                  y_format="#,##0"
                   if len(table) else "")
+    if len(table) > TOP:
+        note += f" The {TOP} largest swings of {len(table)}; all are in the one-way table."
     return [Block(f"Tornado: {text}", ranked, note),
-            Block(f"Tornado chart data: change from the base case, {sel.perspective} "
+            Block(f"Tornado chart: change from the base case, {sel.perspective} "
                   "(smallest swing first, so the largest bar is on top)", chart_data,
-                  chart=chart)]
+                  _zero_note(ranked), chart=chart, data=True)]
+
+
+def _zero_note(ranked) -> str:
+    """The parameters left out of the tornado chart because they move nothing."""
+    flat = ranked.loc[ranked["swing"] == 0, "parameter"].tolist() if "swing" in ranked else []
+    return ("Not drawn (no change at either end): " + ", ".join(flat) + ".") if flat else ""
+
+
+@owned.register
+def _owned(result: OneWayResult, name: str) -> list[str]:
+    return [f"{name}_tornado_*.png"]

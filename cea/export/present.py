@@ -18,7 +18,8 @@ import importlib
 from functools import singledispatch
 from pathlib import Path
 
-__all__ = ["PRESENTERS", "figures", "files", "has_presenter", "load", "sheets", "summary"]
+__all__ = ["PRESENTERS", "figures", "files", "has_presenter", "load", "owned", "sheets",
+           "summary"]
 
 #: The presenter modules, one per result type (or family of result types).
 PRESENTERS = ("base_case", "scenarios", "steps", "calibration", "one_way", "two_way",
@@ -47,6 +48,14 @@ def figures(result, out_dir: Path, name: str) -> list[Path]:
 @singledispatch
 def files(result, out_dir: Path, name: str) -> list[Path]:
     """Other files of ``result`` (e.g. CSV) written under ``out_dir`` (none by default)."""
+    return []
+
+
+@singledispatch
+def owned(result, name: str) -> list[str]:
+    """Glob patterns (under the output folder) of every figure and table file ``result``
+    can write for model ``name``: after a run, those it did not write again are stale and
+    are removed, so an analysis's files are replaced together (none by default)."""
     return []
 
 

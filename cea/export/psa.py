@@ -15,10 +15,14 @@ from cea.analyses.draws import BLOCK
 from cea.analyses.psa import PSAResult, population_factor
 from cea.export.excel import Block, Chart, SheetSpec
 from cea.export.labels import icer_words, slug
-from cea.export.present import figures, files, sheets, summary
+from cea.export.present import figures, files, owned, sheets, summary
 from cea.export.tables import write_psa_tables
 
-__all__ = ["psa_figures", "psa_sheets"]
+__all__ = ["PSA_PATTERNS", "psa_figures", "psa_sheets"]
+
+#: The figures and tables a PSA writes (see :func:`cea.export.present.owned`).
+PSA_PATTERNS = ("{name}_psa_ce_plane_*.png", "{name}_psa_ceac_*.png", "{name}_psa_evpi_*.png",
+                "{name}_psa_convergence_*.png", "{name}_psa_*.csv")
 
 
 @summary.register
@@ -101,6 +105,25 @@ def _wide(frame: pd.DataFrame, value: str, strategies) -> pd.DataFrame:
     return table
 
 
+def _intervals(part: pd.DataFrame, money: str) -> pd.DataFrame:
+    """The summary as a reader prints it: each measure as "mean (low to high)"."""
+    def text(row, key, fmt):
+        return f"{row[key]:{fmt}} ({row[key + '_low']:{fmt}} to {row[key + '_high']:{fmt}})"
+
+    frame = pd.DataFrame({"strategy": part["strategy"]})
+    frame[f"cost ({money})"] = [text(r, "cost", ",.2f") for _, r in part.iterrows()]
+    frame["QALYs"] = [text(r, "qaly", ".4f") for _, r in part.iterrows()]
+    frame[f"incremental cost ({money})"] = [
+        text(r, "inc_cost", ",.2f") if i else "" for i, (_, r) in enumerate(part.iterrows())]
+    frame["incremental QALYs"] = [
+        text(r, "inc_qaly", ".5f") if i else "" for i, (_, r) in enumerate(part.iterrows())]
+    frame["icer"] = part["icer"]
+    for column in part.columns:
+        if column.startswith("p_optimal_"):
+            frame[f"P(cost-effective) at {float(column[10:]):,.0f}"] = part[column]
+    return frame
+
+
 def _summary_sheet(result: PSAResult) -> SheetSpec:
     info = pd.DataFrame([
         ("draws", f"{result.n_draws:,}"), ("seed", str(result.seed)),
@@ -117,10 +140,14 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
     for perspective in result.perspectives:
         part = summary[summary["perspective"] == perspective].reset_index(drop=True)
         sheet.blocks.append(Block(
-            f"Mean and 95% interval per strategy, {perspective} perspective", part,
-            f"low, high: 2.5th and 97.5th percentiles of the {result.n_draws:,} draws; "
-            f"increments against {ref}; icer = mean incremental cost / mean incremental "
-            "QALYs; p_optimal: probability of the highest net monetary benefit (CEAC)."))
+            f"Mean and 95% interval per strategy, {perspective} perspective",
+            _intervals(part, result.spec.settings.money),
+            f"Mean (2.5th to 97.5th percentile) of the {result.n_draws:,} draws; increments "
+            f"against {ref}; ICER = mean incremental cost / mean incremental QALYs; "
+            "probability of the highest net monetary benefit (CEAC) at each threshold. "
+            "Every number is also in the table below."))
+        sheet.blocks.append(Block(f"Summary as numbers, {perspective} perspective", part,
+                                  "Data: not printed.", data=True))
         table = result.icer_table(perspective)
         table["icer"] = icer_words(table)
         sheet.blocks.append(Block(f"Incremental analysis of the mean costs and QALYs, "
@@ -164,7 +191,8 @@ def _plane_sheet(result: PSAResult) -> SheetSpec:
             "below a threshold's line are cost-effective at that threshold.",
             Chart("scatter", "inc_qaly", tuple(data.columns[1:]),
                   f"CE plane, {perspective}", "incremental QALYs",
-                  f"incremental cost ({result.spec.settings.money})")))
+                  f"incremental cost ({result.spec.settings.money})", x_format="0.000",
+                  y_format="#,##0"), data=True))
     return sheet
 
 
@@ -179,7 +207,8 @@ def _ceac_sheet(result: PSAResult) -> SheetSpec:
             f"Cost-effectiveness acceptability curves, {where}", table,
             "Probability that each strategy has the highest net monetary benefit.",
             Chart("line", "wtp", result.strategies, f"CEAC, {perspective}",
-                  "willingness to pay per QALY", "probability cost-effective")))
+                  "willingness to pay per QALY", "probability cost-effective",
+                  x_format="#,##0", y_format="0.0"), data=True))
         frontier = ceaf[ceaf["perspective"] == perspective].drop(columns="perspective")
         sheet.blocks.append(Block(
             f"Cost-effectiveness acceptability frontier, {where}",
@@ -187,7 +216,8 @@ def _ceac_sheet(result: PSAResult) -> SheetSpec:
             "The strategy with the highest expected net monetary benefit at each threshold "
             "and its probability of being the best.",
             Chart("line", "wtp", ("probability",), f"CEAF, {perspective}",
-                  "willingness to pay per QALY", "probability optimal strategy is best")))
+                  "willingness to pay per QALY", "probability optimal strategy is best",
+                  x_format="#,##0", y_format="0.0"), data=True))
         table = _wide(loss[loss["perspective"] == perspective], "expected_loss",
                       result.strategies)
         sheet.blocks.append(Block(
@@ -195,7 +225,8 @@ def _ceac_sheet(result: PSAResult) -> SheetSpec:
             "Mean NMB forgone by choosing the strategy instead of the best of each draw; the "
             "smallest expected loss equals the EVPI.",
             Chart("line", "wtp", result.strategies, f"Expected loss, {perspective}",
-                  "willingness to pay per QALY", f"expected loss ({result.spec.settings.money})")))
+                  "willingness to pay per QALY", f"expected loss ({result.spec.settings.money})",
+                  x_format="#,##0", y_format="#,##0"), data=True))
     return sheet
 
 
@@ -218,7 +249,8 @@ def _evpi_sheet(result: PSAResult) -> SheetSpec:
             f"{perspective} perspective", part.reset_index(drop=True), note,
             Chart("line", "wtp", ("evpi",), f"EVPI per person, {perspective}",
                   "willingness to pay per QALY",
-                  f"EVPI per person ({result.spec.settings.money})")))
+                  f"EVPI per person ({result.spec.settings.money})", x_format="#,##0",
+                  y_format="#,##0"), data=True))
     return sheet
 
 
@@ -238,5 +270,11 @@ def _convergence_sheet(result: PSAResult) -> SheetSpec:
             "low, high: mean -/+ 1.96 Monte Carlo standard errors (SD / sqrt(draws)); the "
             "band narrows as draws accumulate.",
             Chart("line", "draws", tuple(table.columns[1:]), f"Convergence, {perspective}, "
-                  f"wtp {wtp:,.0f}", "draws", "mean incremental NMB")))
+                  f"wtp {wtp:,.0f}", "draws", "mean incremental NMB", x_format="#,##0",
+                  y_format="#,##0"), data=True))
     return sheet
+
+
+@owned.register
+def _owned(result: PSAResult, name: str) -> list[str]:
+    return [p.format(name=name) for p in PSA_PATTERNS]

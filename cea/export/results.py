@@ -1,49 +1,105 @@
 """The results workbook: summary, base case, each analysis' sheets, inputs, trace, provenance.
 
-Every sheet has a bold header row, sensible widths and number formats (costs in the
-model's currency and price year, QALYs to 3 decimals, ICERs as currency per QALY or in
-words); the file is written whole or not at all (:mod:`cea.export.excel`).
+**One rule keeps results from replacing or contradicting each other:** ``cea run`` writes
+``<model>_results.xlsx`` and ``<model>_report.md``; every other command writes its own
+``<model>_<analysis>.xlsx`` and ``<model>_<analysis>_report.md`` (e.g.
+``walkback_one_way.xlsx`` for ``cea dsa``), so a later command never replaces an earlier
+one's workbook. Figures and CSV tables of an analysis are replaced together: after a run,
+any file matching the analysis's patterns (:func:`cea.export.present.owned`) that the run
+did not write again is removed. The summary sheet lists what the file holds, from which
+input (SHA-256) and when it was written. Every file is written whole or not at all
+(:mod:`cea.export.excel`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from cea.analyses.base_case import BaseCase
 from cea.export import present
 from cea.export.base_case import summary_sheet, trace_sheet
-from cea.export.excel import write_sheets
+from cea.export.excel import Block, write_sheets
 from cea.export.inputs import inputs_sheet, provenance_sheet
 
 __all__ = ["results_path", "write_figures", "write_files", "write_results"]
 
 
-def results_path(base: BaseCase, out_dir: str | Path) -> Path:
-    """``<out_dir>/<model_name>_results.xlsx``."""
-    return Path(out_dir) / f"{base.spec.settings.model_name}_results.xlsx"
+def results_path(base: BaseCase, out_dir: str | Path, name: str = "results") -> Path:
+    """``<out_dir>/<model_name>_<name>.xlsx`` (``name``: ``results`` for ``cea run``, the
+    analysis's name for the other commands)."""
+    return Path(out_dir) / f"{base.spec.settings.model_name}_{name}.xlsx"
 
 
-def write_results(base: BaseCase, out_dir: str | Path, analyses: Sequence = ()) -> Path:
-    """Write the results workbook of the base case and ``analyses`` (in reading order).
+def write_results(base: BaseCase, out_dir: str | Path, analyses: Sequence = (),
+                  name: str = "results") -> Path:
+    """Write the results workbook of the base case and ``analyses`` (in reading order) to
+    :func:`results_path`.
 
     Returns the path written (see :func:`cea.export.excel.safe_target`).
     """
     present.load()
     blocks = [block for result in analyses for block in present.summary(result)]
-    sheets = [summary_sheet(base, blocks), *present.sheets(base),
+    blocks.append(_contents(base, analyses, results_path(base, out_dir, name).name))
+    psa = next((getattr(r, "psa", r) for r in analyses
+                if type(getattr(r, "psa", r)).__name__ == "PSAResult"), None)
+    sheets = [summary_sheet(base, blocks, psa), *present.sheets(base),
               *(sheet for result in analyses for sheet in present.sheets(result)),
               inputs_sheet(base.spec), trace_sheet(base), provenance_sheet(base.spec)]
-    return write_sheets(results_path(base, out_dir), sheets, base.spec.settings.money)
+    return write_sheets(results_path(base, out_dir, name), sheets, base.spec.settings.money)
+
+
+def _contents(base: BaseCase, analyses: Sequence, file_name: str) -> Block:
+    spec = base.spec
+    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    parts = ["base case", *(_part(result) for result in analyses)]
+    return Block(f"This file: {file_name}", pd.DataFrame(
+        {"holds": parts, "written": when}),
+        f"From {spec.source} (SHA-256 {spec.source_sha256[:16]}...). Other commands write "
+        "their own files beside it (<model>_<analysis>.xlsx) and never replace this one.")
+
+
+def _part(result) -> str:
+    words = {"TrialFit": "trial fit", "ScenarioResults": "scenarios", "SteppedResult":
+             "stepped evaluation", "OneWayResult": "one-way analysis", "TwoWayResult":
+             "two-way analysis", "ThresholdResult": "threshold analysis", "PSAResult":
+             "probabilistic analysis", "EVPPIResult": "probabilistic analysis and EVPPI",
+             "SobolResult": "Sobol indices", "MorrisResult": "Morris screening",
+             "CalibrationResult": "calibration"}
+    text = words.get(type(result).__name__, type(result).__name__)
+    draws = getattr(result, "n_draws", None) or getattr(getattr(result, "psa", None),
+                                                        "n_draws", None)
+    return f"{text} ({draws:,} draws)" if draws else text
 
 
 def write_figures(results: Sequence, out_dir: str | Path, name: str) -> list[Path]:
-    """Every result's PNG figures under ``out_dir``; returns their paths."""
+    """Every result's PNG figures under ``out_dir``; returns their paths. Figures of these
+    analyses from earlier runs that this run did not write again are removed."""
     present.load()
-    return [path for result in results for path in present.figures(result, Path(out_dir), name)]
+    written = [path for result in results
+               for path in present.figures(result, Path(out_dir), name)]
+    _remove_stale(results, out_dir, name, written, ".png")
+    return written
 
 
 def write_files(results: Sequence, out_dir: str | Path, name: str) -> list[Path]:
-    """Every result's other files (CSV tables) under ``out_dir``; returns their paths."""
+    """Every result's other files (CSV tables) under ``out_dir``; returns their paths.
+    Tables of these analyses from earlier runs not written again are removed."""
     present.load()
-    return [path for result in results for path in present.files(result, Path(out_dir), name)]
+    written = [path for result in results
+               for path in present.files(result, Path(out_dir), name)]
+    _remove_stale(results, out_dir, name, written, ".csv")
+    return written
+
+
+def _remove_stale(results: Sequence, out_dir: str | Path, name: str, written, suffix: str):
+    """Remove files matching the results' patterns that this run did not write."""
+    keep = {Path(p).resolve() for p in written}
+    for result in results:
+        for pattern in present.owned(result, name):
+            for path in Path(out_dir).glob(pattern):
+                if path.suffix == suffix and path.resolve() not in keep and path.is_file():
+                    path.unlink()

@@ -21,6 +21,8 @@ def _sheets(result: ScenarioResults) -> list[SheetSpec]:
         for perspective in base.perspectives:
             table = base.icer_table(perspective)
             table["icer"] = icer_words(table)
+            table = table[["strategy", "cost", "qaly", "inc_cost", "inc_qaly", "icer",
+                           "status", "comparator"]]
             sheet.blocks.append(Block(f"{scenario.name}, {perspective} perspective", table,
                                       f"{scenario.description} (changes: {changes})"))
     return [sheet]

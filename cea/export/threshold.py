@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cea.analyses.threshold import ThresholdResult
 from cea.export.excel import Block, Chart, SheetSpec
-from cea.export.present import figures, sheets
+from cea.export.present import figures, owned, sheets
 
 __all__ = []
 
@@ -34,7 +34,8 @@ def _sheets(result: ThresholdResult) -> list[SheetSpec]:
               "to total cost."),
         Block(f"NMB difference over the range of {p}", wide,
               chart=Chart(kind="line", x=p, y=series, title=f"NMB difference vs {p}",
-                          x_title=p, y_title="NMB difference")),
+                          x_title=p, y_title="NMB difference", y_format="#,##0"),
+              data=True),
     ])]
 
 
@@ -48,3 +49,8 @@ def _figures(result: ThresholdResult, out_dir: Path, name: str) -> list[Path]:
     p = result.range.parameter
     path = Path(out_dir) / f"{name}_threshold_{p}.png"
     return [threshold_figure(result, path, title=f"{name}: threshold analysis of {p}")]
+
+
+@owned.register
+def _owned(result: ThresholdResult, name: str) -> list[str]:
+    return [f"{name}_threshold_*.png"]

@@ -10,7 +10,7 @@ from cea.analyses.ranges import wtp_values
 from cea.analyses.two_way import TwoWayResult
 from cea.export.excel import Block, SheetSpec
 from cea.export.labels import slug
-from cea.export.present import figures, sheets
+from cea.export.present import figures, owned, sheets
 
 __all__ = []
 
@@ -33,7 +33,8 @@ def _sheets(result: TwoWayResult) -> list[SheetSpec]:
                 f"{result.spec.strategy_names[0]} ({result.spec.settings.money}), {where}",
                 _sheet_grid(result.grid(perspective=perspective, wtp=wtp).round(2))))
     sheet.blocks.append(Block("All two-way results", result.to_frame(),
-                              "Every other free parameter at its base value."))
+                              "Every other free parameter at its base value. Data: not "
+                              "printed.", data=True))
     return [sheet]
 
 
@@ -58,3 +59,8 @@ def _sheet_grid(grid: pd.DataFrame) -> pd.DataFrame:
     frame = grid.copy()
     frame.columns = [f"{grid.columns.name} = {v:.6g}" for v in grid.columns]
     return frame.reset_index()
+
+
+@owned.register
+def _owned(result: TwoWayResult, name: str) -> list[str]:
+    return [f"{name}_twoway_*.png"]

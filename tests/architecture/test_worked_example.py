@@ -44,5 +44,5 @@ def test_the_worked_example_adds_a_command(tmp_path):
                            "--points", "5", "--out", str(out)],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
-    book = openpyxl.load_workbook(out / "hiv_chancellor_results.xlsx", read_only=True)
+    book = openpyxl.load_workbook(out / "hiv_chancellor_frontier.xlsx", read_only=True)
     assert "frontier" in book.sheetnames

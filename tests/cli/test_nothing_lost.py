@@ -26,7 +26,7 @@ import matplotlib.figure
 import openpyxl
 import pytest
 
-import cea.export.excel as excel
+import cea.export.sheet_writer as sheet_writer
 import tests.helpers.faults as tw
 from cea.api import write_input_workbook
 from cea.cli import build_parser, main
@@ -109,18 +109,18 @@ def test_every_command_taking_a_workbook_is_covered():
     assert {"run", "validate", "dsa", "twoway", "threshold", "gsa"} <= covered
 
 
-@pytest.mark.parametrize("command, before, after", [
-    pytest.param("run", [], [], id="run"),
-    pytest.param("dsa", [], [], id="dsa"),
+@pytest.mark.parametrize("command, name", [
+    pytest.param("run", "results", id="run"),
+    pytest.param("dsa", "one_way", id="dsa"),
 ])
-def test_input_named_like_the_results_file_is_kept(tmp_path, capsys, command, before, after):
+def test_input_named_like_the_results_file_is_kept(tmp_path, capsys, command, name):
     """An input saved under the results file's name is not a results file of cea's: kept."""
-    path = _hiv(tmp_path / RESULTS)
+    path = _hiv(tmp_path / f"hiv_chancellor_{name}.xlsx")
     fingerprint = _fingerprint(path)
-    assert main([command, *before, str(path), *after, "--out", str(tmp_path)]) == 0
+    assert main([command, str(path), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert _fingerprint(path) == fingerprint
-    assert "hiv_chancellor_results (2).xlsx" in out
+    assert f"hiv_chancellor_{name} (2).xlsx" in out
 
 
 def test_calibrate_does_not_replace_its_input(tmp_path, capsys):
@@ -136,17 +136,19 @@ def test_calibrate_does_not_replace_its_input(tmp_path, capsys):
 # =========================================================================== atomic results
 @pytest.fixture
 def earlier(tmp_path, capsys):
-    """A folder with the HIV input and the results (and figures) of an earlier ``cea dsa``."""
+    """A folder with the HIV input and the results (and figures) of an earlier ``cea run``
+    and ``cea dsa``."""
     path = _hiv(tmp_path / "hiv.xlsx")
     out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out)]) == 0
     assert main(["dsa", str(path), "--out", str(out)]) == 0
     capsys.readouterr()
-    assert (out / RESULTS).is_file()
+    assert (out / RESULTS).is_file() and (out / "hiv_chancellor_one_way.xlsx").is_file()
     return path, out
 
 
 def _fail_after_first_sheet(monkeypatch, error: BaseException):
-    original = excel._write_sheet
+    original = sheet_writer._write_sheet
     calls = []
 
     def write_sheet(book, sheet, *args, **kwargs):
@@ -155,7 +157,7 @@ def _fail_after_first_sheet(monkeypatch, error: BaseException):
             raise error
         return original(book, sheet, *args, **kwargs)
 
-    monkeypatch.setattr(excel, "_write_sheet", write_sheet)
+    monkeypatch.setattr(sheet_writer, "_write_sheet", write_sheet)
     return calls
 
 

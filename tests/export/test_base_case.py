@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cea.analyses.base_case import run_base_case
-from cea.export.base_case import consequence_table, summary_sheet
+from cea.export.base_case import consequence_table, decision_sentences, summary_sheet
 from cea.export.excel import number_format
 from cea.export.report import build_report
 from tests.helpers.builders import deaths_sheets
@@ -37,3 +37,14 @@ def test_consequence_and_step_columns_have_number_formats():
     assert number_format("cost per averted, payer", "AUD 2024") == "#,##0.00;-#,##0.00"
     assert number_format("P(cost-effective) at 28,033", "AUD 2024") == "0.00"
     assert number_format("published ICER", "AUD 2024") == "#,##0"
+
+
+def test_decision_in_words(load):
+    """b costs 1,000.1 more for 0.1 QALYs (payer; ICER 10,001) and 983.1 more with the
+    funeral costs (society; 9,831): at 50,000 per QALY b is the choice in both."""
+    base = run_base_case(load(deaths_sheets()))
+    sentences = decision_sentences(base)["what the results mean"].tolist()
+    assert sentences == [
+        "At AUD 50,000 per QALY, b is the cost-effective choice from the payer perspective.",
+        "At AUD 50,000 per QALY, b is the cost-effective choice from the society perspective."]
+    assert summary_sheet(base).blocks[0].title == "The decision: " + " ".join(sentences)

@@ -3,9 +3,11 @@ spreadsheet application (LibreOffice converts it to PDF)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
+import numpy as np
 import openpyxl
 import pytest
 
@@ -13,7 +15,7 @@ from cea import api
 from cea.analyses.gsa import GSAWarning, sobol
 from cea.analyses.one_way import one_way
 from cea.analyses.scenarios import run_scenarios
-from cea.export import excel
+from cea.export import sheet_writer
 from tests.helpers.builders import build_script, two_state_sheets
 from tests.helpers.paths import ROOT
 
@@ -38,10 +40,11 @@ def every_kind(tmp_path_factory):
 
 def test_sheets_in_reading_order_with_charts(every_kind):
     hiv, walkback = (openpyxl.load_workbook(p) for p in every_kind)
-    assert hiv.sheetnames == ["summary", "base case", "inputs", "trace", "provenance"]
+    assert hiv.sheetnames == ["summary", "base case", "inputs", "trace", "provenance",
+                              "chart data"]
     names = walkback.sheetnames
-    assert names[:2] == ["summary", "base case"] and names[-3:] == ["inputs", "trace",
-                                                                     "provenance"]
+    assert names[:2] == ["summary", "base case"] and names[-4:] == [
+        "inputs", "trace", "provenance", "chart data"]
     assert {"one-way", "scenarios", "gsa sobol"} <= set(names)
     assert walkback["one-way"]._charts and walkback["gsa sobol"]._charts
     for ws in walkback.worksheets:
@@ -88,7 +91,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path, monk
     path = api.write_results(base, tmp_path)
     before = path.read_bytes()
     calls = {"n": 0}
-    real = excel._write_sheet
+    real = sheet_writer._write_sheet
 
     def fail_after_first(*args, **kwargs):
         calls["n"] += 1
@@ -96,7 +99,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path, monk
             raise RuntimeError("disk full (injected)")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(excel, "_write_sheet", fail_after_first)
+    monkeypatch.setattr(sheet_writer, "_write_sheet", fail_after_first)
     with pytest.raises(RuntimeError, match="injected"):
         api.write_results(base, tmp_path)
     assert path.read_bytes() == before
@@ -139,6 +142,10 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
     assert main(["run", "--all", str(workbook), "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "Stepped evaluation" in printed and "Consequences per 1,000 people" in printed
+    summary = openpyxl.load_workbook(tmp_path / "walkback_results.xlsx")["summary"]
+    decision = summary.cell(row=1, column=1).value
+    assert decision.startswith("The decision: At AUD 28,033 per QALY")
+    assert "in the PSA)" in decision
     book = openpyxl.load_workbook(tmp_path / "walkback_results.xlsx")
     expected = {"summary", "base case", "scenarios", "stepped evaluation", "trial fit",
                 "one-way", "PSA",
@@ -158,4 +165,46 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
         done = subprocess.run([SOFFICE, "--headless", "--convert-to", "pdf", "--outdir",
                                str(tmp_path / "pdf"), str(tmp_path / "walkback_results.xlsx")],
                               capture_output=True, timeout=300)
-        assert done.returncode == 0 and (tmp_path / "pdf" / "walkback_results.pdf").exists()
+        pdf = tmp_path / "pdf" / "walkback_results.pdf"
+        assert done.returncode == 0 and pdf.exists()
+        _check_printed(pdf, tmp_path / "pages")
+
+
+def _pages(pdf) -> list[str]:
+    """The text of every page, laid out as printed (pdftotext -layout)."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+def _check_printed(pdf, out) -> None:
+    """What a reader of the printed workbook sees:
+
+    * the summary's ICER table: each header stands above its own numbers (the right edge
+      of "QALYs" within 3 characters of the right edge of the QALYs of walkback, numbers
+      and their headers right-aligned);
+    * the chart data (PSA draws and curves) are not printed: one page says where they
+      are, and no page is a page of draws;
+    * the CE plane is drawn: its page, rendered, has points in the first series' colour.
+    """
+    pages = _pages(pdf)
+    first = next(p for p in pages if "total cost" in p).splitlines()  # the summary's table
+    header = next(i for i, line in enumerate(first)
+                  if line.lstrip().startswith("strategy") and "QALYs" in line)
+    row = next(line for line in first[header:] if line.lstrip().startswith("walkback"))
+    qaly_end = first[header].index("QALYs") + len("QALYs")
+    number = next(re.finditer(r"\d\.\d{3}\b", row))
+    assert abs(number.end() - qaly_end) <= 3, (first[header], row)
+    data_pages = [p for p in pages if "Data behind the charts" in p]
+    assert len(data_pages) == 1
+    assert not [p for p in pages if p.count("inc_cost walkback vs usual care") > 3]
+    plane = next(i for i, p in enumerate(pages) if "Cost-effectiveness plane" in p)
+    out.mkdir()
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", str(plane + 1), "-l",
+                    str(plane + 1), str(pdf), str(out / "plane")], check=True)
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(next(out.glob("plane*.png"))).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    blue = int(((r < 60) & (g > 80) & (g < 150) & (b > 140)).sum())
+    assert blue > 40, blue  # the points of the CE plane, in the palette's first colour
