@@ -31,6 +31,12 @@ def number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
+def qaly_text(v: float) -> str:
+    """A QALY increment with 4 significant digits (at least 4 decimals), so that the ICER
+    printed beside it follows from the printed increments."""
+    return f"{v:.4f}" if abs(v) >= 0.1 or v == 0 else f"{v:.4g}"
+
+
 def header(model: ModelSpec) -> str:
     """One line: the model, its strategies, horizon, discounting and money."""
     s = model.settings
@@ -55,7 +61,7 @@ def icer_text(base: BaseCase, perspective: str) -> str:
         f"cost ({s.money})": table["cost"].map(lambda v: f"{v:,.2f}"),
         "QALYs": table["qaly"].map(lambda v: f"{v:.4f}"),
         "inc. cost": table["inc_cost"].map(_blank(lambda v: f"{v:,.2f}")),
-        "inc. QALYs": table["inc_qaly"].map(_blank(lambda v: f"{v:.4f}")),
+        "inc. QALYs": table["inc_qaly"].map(_blank(qaly_text)),
         "ICER (per QALY)": [_icer_words(st, v, c) for st, v, c in
                             zip(table["status"], table["icer"], table["comparator"])],
     })
@@ -107,7 +113,7 @@ def _steps(result: SteppedResult) -> str:
         if column.startswith("inc_cost_"):
             shown[column[4:]] = t[column].map(_blank(lambda v: f"{v:,.2f}"))
     shown["inc. cost"] = t["inc_cost"].map(lambda v: f"{v:,.2f}")
-    shown["inc. QALYs"] = t["inc_qaly"].map(lambda v: f"{v:.4f}")
+    shown["inc. QALYs"] = t["inc_qaly"].map(qaly_text)
     shown["ICER"] = [f"{i:,.0f}" if pd.notna(i) else v for v, i in zip(t["verdict"], t["icer"])]
     for column in t.columns:
         if column.startswith("p_ce_"):

@@ -8,6 +8,7 @@ from cea.analyses.base_case import run_base_case
 from cea.export.base_case import consequence_table, decision_sentences, summary_sheet
 from cea.export.excel import number_format
 from cea.export.report import build_report
+from cea.export.text import qaly_text
 from tests.helpers.builders import deaths_sheets
 
 
@@ -48,3 +49,11 @@ def test_decision_in_words(load):
         "At AUD 50,000 per QALY, b is the cost-effective choice from the payer perspective.",
         "At AUD 50,000 per QALY, b is the cost-effective choice from the society perspective."]
     assert summary_sheet(base).blocks[0].title == "The decision: " + " ".join(sentences)
+
+
+def test_printed_qaly_increments_carry_the_icer():
+    """237.34 / 0.0044 = 53,941 misleads beside an ICER of 53,445; 237.34 / 0.004441 =
+    53,443 does not (4 significant digits)."""
+    assert qaly_text(0.0044408) == "0.004441"
+    assert qaly_text(0.25) == "0.2500" and qaly_text(0.0) == "0.0000"
+    assert abs(237.34 / float(qaly_text(0.0044408)) / 53_445 - 1) < 1e-3
