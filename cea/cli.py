@@ -34,6 +34,11 @@ def _run(args: argparse.Namespace) -> int:
     from cea.export.text import header, text
 
     model = api.load(args.workbook)
+    if args.scenarios and args.scenarios != "all" and model.scenarios:
+        # names are checked before anything runs; imported here, not at start-up
+        from cea.model.scenarios import select
+
+        select(model.scenarios, args.scenarios)
     base = api.base_case(model)
     print(header(model))
     print(text(base))

@@ -204,3 +204,19 @@ def test_hiv_through_the_cli_matches_the_published_model(tmp_path, capsys):
     assert rows["monotherapy"][2] == pytest.approx(7.9912066, rel=1e-6)
     assert rows["combination"][2] == pytest.approx(8.9373889, rel=1e-6)
     assert rows["combination"][5] == pytest.approx(6275.95560, rel=1e-6)
+
+
+def test_unknown_scenario_is_refused_before_anything_runs(tmp_path, capsys, monkeypatch):
+    """`--scenarios foo` names no scenario of the workbook: refused with the names it has,
+    before the base case runs (nothing printed, nothing written)."""
+    import cea.api as api
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the base case ran before the names were checked")
+
+    monkeypatch.setattr(api, "base_case", fail)
+    status = main(["run", str(WALKBACK), "--scenarios", "foo", "--out", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    assert status != 0 and "unknown scenario(s) ['foo']" in captured.out + captured.err
+    assert "effect persists" in captured.out + captured.err
+    assert not (tmp_path / "o").exists()
