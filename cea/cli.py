@@ -109,7 +109,9 @@ def _report(out: Path, base, analyses: Sequence, name: str = "results") -> int:
     from cea import api  # imported when a command runs, not at start-up
 
     model = base.spec.settings.model_name
+    print(f"\nWriting the results workbook to {out}/ ...", flush=True)
     path = api.write_results(base, out, analyses, name=name)
+    print("Drawing the figures ...", flush=True)
     figures = api.write_figures([base, *analyses], out, model)
     tables = api.write_files(analyses, out, model)
     report = api.write_report(base, out, figures, analyses, name=name)
