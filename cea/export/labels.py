@@ -7,9 +7,11 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["STATUS_WORDS", "icer_words", "pair_icer", "slug"]
+__all__ = ["STATUS_LABELS", "STATUS_WORDS", "icer_words", "pair_icer", "slug"]
 
 STATUS_WORDS = {"dominated": "dominated", "extended_dominated": "extendedly dominated"}
+#: Every status of the incremental analysis in plain words (sheets and report alike).
+STATUS_LABELS = {"non_dominated": "on the frontier", **STATUS_WORDS}
 
 
 def slug(text) -> str:

@@ -26,7 +26,8 @@ from cea.analyses.psa import PSAResult, population_factor
 from cea.analyses.ranges import MONEY, OUTCOMES
 from cea.analyses.scenarios import ScenarioResults
 from cea.analyses.voi import EVPPIResult
-from cea.export.labels import STATUS_WORDS, icer_words
+from cea.export.labels import STATUS_LABELS, icer_words
+from cea.export.text import qaly_text
 
 __all__ = ["Number", "escape", "evppi_section", "icer_frame", "one_way_section",
            "optimal_frame", "psa_section", "scenario_section", "table"]
@@ -34,7 +35,7 @@ __all__ = ["Number", "escape", "evppi_section", "icer_frame", "one_way_section",
 #: Rows of the EVPPI and tornado tables shown in the report.
 TOP = 10
 #: The incremental analysis' status identifiers in words.
-STATUS = {"non_dominated": "not dominated", **STATUS_WORDS}
+STATUS = STATUS_LABELS
 
 _SPECIAL = re.compile(r"([\\`*\[\]|])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
@@ -72,8 +73,8 @@ def qalys(v) -> str:
 
 
 def increment(v) -> str:
-    """Incremental QALYs: 4 significant digits (they are often small)."""
-    return f"{v:.4g}"
+    """Incremental QALYs: 4 significant digits (they are often small), as on the terminal."""
+    return qaly_text(v)
 
 
 def probability(v) -> str:

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from cea.export.blocks import Block, SheetSpec, header_label, number_format
 from cea.export.charts import CHART_HEIGHT_CM, bar_chart_height, native_chart
+from cea.export.labels import STATUS_LABELS
 from cea.export.layout import HEADER_WIDTH, ROW_PT, TEXT_WIDTH, Page, lines
 from cea.model.files import set_cell
 
@@ -28,7 +29,7 @@ TITLE_FONT = Font(bold=True, size=12)
 #: The sheet that holds the charts' raw data (not printed).
 DATA_SHEET = "chart data"
 #: Identifiers shown in plain words wherever they appear as values.
-VALUE_WORDS = {"non_dominated": "on the frontier", "extended_dominated": "extendedly dominated"}
+VALUE_WORDS = STATUS_LABELS
 QALY_COLUMNS = ("qaly", "inc_qaly", "ly", "qaly_undiscounted", "ly_undiscounted")
 
 

@@ -143,9 +143,9 @@ def test_main_results_show_the_icer_table_with_categories_in_plain_words(odd_mod
                "compared with", f"incremental cost ({MONEY})", "incremental QALYs",
                f"ICER ({MONEY} per QALY)", "status") in main
     assert row("a", "1.80", "1.80", "1.8000", "", "", "", "reference (cheapest)",
-               "not dominated") in main
+               "on the frontier") in main
     assert row(escape(ODD), "1,001.90", "1,001.90", "1.9000", "a", "1,000.10", "0.1",
-               "10,001", "not dominated") in main
+               "10,001", "on the frontier") in main
     assert row("50,000", escape(ODD)) in main
     assert "non_dominated" not in markdown and "inc_cost" not in markdown
 
