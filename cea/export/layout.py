@@ -11,16 +11,16 @@ A reviewer prints the results workbook, so a sheet is laid out for A4 landscape:
 * **Scale** is computed from the sheet's width, never below :data:`MIN_SCALE`.
 * **Page breaks** keep a block's title, note, chart, header and first rows on one page,
   and never cut a chart.
-* **Print area**: tables that are a chart's raw data (e.g. the PSA draws behind the CE
-  plane) are left out of it.
+
+Tables that are a chart's raw data (e.g. the PSA draws behind the CE plane) are not laid
+out here: they go to the workbook's "chart data" sheet, which is not printed.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 
 __all__ = ["MIN_SCALE", "ROW_PT", "TEXT_WIDTH", "Page", "lines", "width_pt"]
@@ -65,7 +65,6 @@ class Page:
     widths: dict[int, float]
     scale: float = 1.0
     used_pt: float = 0.0
-    printed: list[tuple[int, int, int]] = field(default_factory=list)  # (first, last, cols)
 
     def __post_init__(self) -> None:
         sheet_pt = sum(width_pt(w) for w in self.widths.values()) or PAGE_WIDTH_PT
@@ -90,17 +89,8 @@ class Page:
             self.ws.row_breaks.append(Break(id=row - 1))
             self.used_pt = 0.0
 
-    def skip(self, height: float) -> None:
-        """Space taken by something that is not a row (a chart) on this page."""
-        self.used_pt += height
-
-    def print_rows(self, first: int, last: int, columns: int) -> None:
-        if last >= first:
-            self.printed.append((first, last, columns))
-
-    def finish(self, excluded: bool) -> None:
-        """Page setup: landscape A4, the scale, margins; the print area when some rows
-        are data only."""
+    def finish(self) -> None:
+        """Page setup: landscape A4, the scale, margins."""
         setup = self.ws.page_setup
         setup.orientation, setup.paperSize = "landscape", self.ws.PAPERSIZE_A4
         setup.scale = int(self.scale * 100)
@@ -109,9 +99,5 @@ class Page:
         margins.left = margins.right = 0.5
         margins.top = margins.bottom = 0.4
         margins.header = margins.footer = 0.2
-        if excluded and self.printed:
-            last_col = max(max(c for *_, c in self.printed), 1)
-            self.ws.print_area = ",".join(
-                f"A{a}:{get_column_letter(max(c, last_col))}{b}" for a, b, c in self.printed)
         if not self.ws.row_breaks.brk:
             self.ws.row_breaks = RowBreak()

@@ -90,7 +90,7 @@ def _write_sheet(book, sheet: SheetSpec, currency: str, data: _DataSheet) -> Non
     if len(sheet.blocks) == 1 and headers and not sheet.blocks[0].data:
         ws.freeze_panes = ws.cell(row=headers[0] + 1, column=1)
         ws.print_title_rows = f"{headers[0]}:{headers[0]}"
-    page.finish(False)
+    page.finish()
 
 
 def _write_block(ws, page: Page, block: Block, row: int, currency: str, widths,
