@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cea.analyses.base_case import BaseCase
-from cea.export.excel import Block, SheetSpec
+from cea.export.excel import Block, Chart, SheetSpec, header_label
 from cea.export.labels import icer_words, pair_icer
 from cea.export.present import figures, owned, sheets
 
@@ -111,9 +111,14 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
     for perspective in base.perspectives:
         table = base.icer_table(perspective)
         table["icer"] = icer_words(table)
-        sheet.blocks.append(Block(f"Incremental analysis, {perspective} perspective", table,
+        shown = [c for c in ("strategy", "cost", "qaly", "ly", "inc_cost", "inc_qaly", "icer",
+                             "status", "comparator") if c in table.columns]
+        shown += [c for c in table.columns if c.startswith("nmb_")]
+        sheet.blocks.append(Block(f"Incremental analysis, {perspective} perspective",
+                                  table[shown],
                                   "Rows in order of cost; ICERs along the frontier, each "
-                                  "against the comparator column."))
+                                  "against the compared-with column. Costs by category: "
+                                  "the table of all outcomes below."))
         pair = base.pairwise(perspective)
         pair["icer"] = pair_icer(pair)
         sheet.blocks.append(Block(f"Each strategy against {pair['reference'][0]}, "
@@ -123,6 +128,10 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
     sheet.blocks.extend(_consequence_block(base))
     results = base.results().set_index("strategy").T.rename_axis("measure").reset_index()
     results.columns.name = None
+    money = base.spec.settings.money
+    results["measure"] = [header_label(m, money) if m.startswith(("cost", "qaly", "ly"))
+                          else m.removeprefix("outcome_").replace("_", " ")
+                          for m in results["measure"]]
     sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
                               "marked)", results,
                               "One line per measure: costs by category, QALYs and life-years, "
@@ -131,10 +140,23 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
 
 
 def trace_sheet(base: BaseCase) -> SheetSpec:
-    return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at the "
-                                     "start of each cycle (cycle 0 = entry)", base.trace(),
-                                     "Data for the trace figure (<model>_trace.png); not "
-                                     "printed.", data=True)])
+    """The Markov trace: a chart per strategy (the share of the cohort in each state over
+    the years), then the whole trace on the data sheet."""
+    trace = base.trace()
+    states = [c for c in trace.columns if c not in ("strategy", "cycle", "years")]
+    blocks = []
+    for strategy, part in trace.groupby("strategy", sort=False):
+        blocks.append(Block(f"Markov trace, {strategy}", part[["years", *states]]
+                            .reset_index(drop=True),
+                            "Share of the cohort in each state at the start of each cycle.",
+                            Chart("line", "years", tuple(states), f"Trace, {strategy}",
+                                  "years", "share of the cohort", x_format="0.0",
+                                  y_format="0.0", y_range=(0.0, 1.0)), data=True))
+    blocks.append(Block("Markov trace: share of the cohort in each state at the start of "
+                        "each cycle (cycle 0 = entry)", trace,
+                        "Data for the trace figure (<model>_trace.png); not printed.",
+                        data=True))
+    return SheetSpec("trace", blocks)
 
 
 @sheets.register

@@ -29,6 +29,13 @@ class Chart:
     reverse: bool = False  # bar charts: first row at the top
     x_format: str = ""  # number format of the x-axis labels (blank: general)
     y_format: str = ""
+    #: bar charts: series drawn over each other (a tornado's low and high bars, on both
+    #: sides of zero) or, when False, side by side (e.g. a bar per threshold)
+    overlap: bool = True
+    #: value-axis bounds (e.g. (0, 1) for probabilities); None: chosen by the application
+    y_range: tuple[float, float] | None = None
+    #: height on the sheet (cm); None: the default for the kind
+    height_cm: float | None = None
 
 
 @dataclass
@@ -45,12 +52,22 @@ class Block:
     chart: Chart | None = None
     #: the table is the chart's raw data: written, but outside the print area
     data: bool = False
+    #: a text column printed on a line of its own under each row, across the table's
+    #: width (e.g. a parameter's description and source under its value)
+    detail: str | None = None
+
+    def columns_frame(self) -> pd.DataFrame:
+        """The table without its :attr:`detail` column (the columns that get headers)."""
+        return self.frame.drop(columns=[self.detail]) if self.detail else self.frame
 
 
 @dataclass
 class SheetSpec:
     name: str
     blocks: list[Block] = field(default_factory=list)
+    #: print scale the sheet's text columns are fitted for (an appendix of long text,
+    #: such as the inputs with their sources, prints smaller with fewer wrapped lines)
+    fit_scale: float | None = None
 
 
 MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_cost",
@@ -59,11 +76,13 @@ MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_
 
 def number_format(column: str, currency: str) -> str | None:
     """Excel number format for a result column, by its name."""
+    if column == "value or expression":  # an input as the analyst typed it
+        return "General"
     if column in ("icer", "wtp", "published ICER") or " per 1,000" in column:
         return "#,##0"
     if "P(cost-effective)" in column:
         return "0.00"
-    if column.startswith(MONEY_PREFIXES):
+    if column.startswith(MONEY_PREFIXES) or f"({currency})" in column:
         return "#,##0.00;-#,##0.00"
     return None
 
@@ -79,7 +98,9 @@ WORDS = {"qaly_undiscounted": "QALYs, undiscounted", "ly_undiscounted": "life-ye
          "change_at_low": "change at low value", "change_at_high": "change at high value",
          "inc_nmb_low": "incremental NMB at low ({money})", "inc_nmb_high":
          "incremental NMB at high ({money})", "one_off_cost": "one-off cost ({money})",
-         "price": "value-based price ({money})", "swing": "swing", "wtp":
+         "price": "value-based price ({money})", "swing": "swing", "sum_S1": "sum of S1",
+         "top_ST": "largest total-order indices (ST)", "max_ST_width": "widest ST interval",
+         "decision_changes": "decision changes", "wtp":
          "threshold per QALY", "p_optimal": "probability cost-effective"}
 
 

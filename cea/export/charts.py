@@ -17,11 +17,11 @@ from openpyxl.chart.marker import Marker
 __all__ = ["CHART_HEIGHT_CM", "CHART_WIDTH_CM", "PALETTE", "bar_chart_height", "native_chart"]
 
 #: Chart size on the sheet (cm); the layout keeps a chart and its title on one page.
-CHART_HEIGHT_CM, CHART_WIDTH_CM = 6.5, 16.0
+CHART_HEIGHT_CM, CHART_WIDTH_CM = 6.0, 16.0
 #: Series colours (colour-blind safe: Okabe and Ito), as RRGGBB.
 PALETTE = ("0072B2", "E69F00", "009E73", "CC79A7", "56B4E9", "D55E00", "F0E442", "000000")
 #: y columns of a scatter whose name starts with this are drawn as lines (e.g. thresholds).
-LINE_PREFIX = "inc_cost at threshold"
+LINE_PREFIX = "threshold "
 
 
 def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
@@ -45,17 +45,21 @@ def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
                 _line(series, colour, dashed=spec.kind == "scatter")
             chart.series.append(series)
         chart.scatterStyle = "lineMarker"
-    chart.title = spec.title
+    # the block's title prints above the chart: a title inside it would only shrink the plot
     chart.x_axis.title = spec.x_title
     chart.y_axis.title = spec.y_title
     for axis, fmt in ((chart.x_axis, spec.x_format), (chart.y_axis, spec.y_format)):
         axis.delete = False
         if fmt:
             axis.number_format = fmt
+    if spec.kind != "bar":  # axis labels at the plot's edge, clear of curves below zero
+        chart.x_axis.tickLblPos = "low"
+    if spec.y_range is not None:
+        chart.y_axis.scaling.min, chart.y_axis.scaling.max = spec.y_range
     chart.legend.position = "b"
     chart.width = CHART_WIDTH_CM
     if spec.kind != "bar":  # a bar chart's height follows its number of bars
-        chart.height = CHART_HEIGHT_CM
+        chart.height = spec.height_cm or CHART_HEIGHT_CM
     chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.02, w=0.96, h=0.80))
     return chart
 
@@ -63,7 +67,7 @@ def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
 def _bar(ws, spec, columns, header_row, last_row, x_ref) -> BarChart:
     chart = BarChart()
     chart.type = "bar"
-    chart.overlap = 100
+    chart.overlap = 100 if spec.overlap else 0
     chart.gapWidth = 60
     if spec.reverse:
         chart.x_axis.scaling.orientation = "maxMin"
@@ -83,7 +87,7 @@ def _bar(ws, spec, columns, header_row, last_row, x_ref) -> BarChart:
 
 def bar_chart_height(n_bars: int) -> float:
     """Height (cm) that leaves room for every bar's label."""
-    return max(CHART_HEIGHT_CM, min(17.0, 0.7 * n_bars + 3))
+    return max(CHART_HEIGHT_CM, min(15.0, 0.7 * n_bars + 3))
 
 
 def _points(series: Series, colour: str) -> None:

@@ -19,24 +19,45 @@ TOP = 15
 
 
 def evppi_sheet(table: pd.DataFrame, money: str) -> SheetSpec:
-    """Sheet ``EVPPI``: per perspective and threshold, a bar chart of EVPPI per person, then
-    every result."""
+    """Sheet ``EVPPI``: a bar chart per perspective with a bar per threshold (perspectives
+    side by side), then one table of the largest EVPPIs in every perspective and
+    threshold."""
     sheet = SheetSpec("EVPPI")
-    for (perspective, wtp), part in table.groupby(["perspective", "wtp"], sort=False):
-        bars = part.sort_values("evppi").tail(TOP)[["label", "kind", "evppi", "se", "share"]]
+    columns = {}
+    for perspective, part in table.groupby("perspective", sort=False):
+        bars = part.pivot_table(index="label", columns="wtp", values="evppi", sort=False)
+        bars = bars.loc[bars.max(axis=1).sort_values().index[-TOP:]]
+        bars.columns = [f"at {w:,.0f}" for w in bars.columns]
+        evpi = part.groupby("wtp", sort=False)["evpi"].first()
         sheet.blocks.append(Block(
-            f"EVPPI per person ({money}) at {wtp:,.0f} per QALY, {perspective} perspective",
-            bars.reset_index(drop=True),
-            f"EVPI per person {part['evpi'].iloc[0]:,.2f}; share = EVPPI / EVPI. se: "
-            f"standard error of the regression estimate. The {min(TOP, len(part))} largest of "
-            f"{len(part)}; all are in the table of all results.",
-            Chart("bar", "label", ("evppi",), f"EVPPI, {perspective}, wtp {wtp:,.0f}",
-                  "", f"EVPPI per person ({money})")))
+            f"EVPPI per person ({money}), {perspective} perspective",
+            bars.reset_index(),
+            "EVPI per person " + ", ".join(f"{v:,.2f} at {w:,.0f}" for w, v in evpi.items())
+            + f"; the {len(bars)} largest of {part['label'].nunique()} parameters and groups.",
+            Chart("bar", "label", tuple(bars.columns), f"EVPPI, {perspective}", "",
+                  f"EVPPI per person ({money})", y_format="#,##0.0", overlap=False),
+            data=True))
+    for (perspective, wtp), part in table.groupby(["perspective", "wtp"], sort=False):
+        columns[(perspective, wtp)] = part.set_index(["label", "kind"])["evppi"]
+        columns[(perspective, wtp, "evpi")] = part["evpi"].iloc[0]
+    wide = pd.DataFrame({f"{p}, {w:,.0f} ({money})": v for (p, w, *rest), v in columns.items()
+                         if not rest})
+    order = wide.max(axis=1).sort_values(ascending=False).index
+    wide = wide.loc[order].head(TOP).reset_index().rename(columns={"label": "parameter(s)"})
+    evpi = {f"{p}, {w:,.0f} ({money})": v for (p, w, *rest), v in columns.items() if rest}
+    wide = pd.concat([pd.DataFrame([{"parameter(s)": "all (EVPI)", "kind": "",
+                                     **evpi}]), wide], ignore_index=True)
     note = table.attrs.get("method", "")
     if table.attrs.get("skipped"):
         note += ". Not estimated: " + "; ".join(table.attrs["skipped"])
+    sheet.blocks.append(Block(
+        f"EVPPI per person ({money}) by perspective and threshold", wide,
+        f"The {len(wide) - 1} parameters or groups with the largest EVPPI, below the EVPI of "
+        "all parameters together; every estimate with its standard error and share of the "
+        f"EVPI is in the table of all results. {note}."))
     sheet.blocks.append(Block("All EVPPI results", table.reset_index(drop=True),
-                              note + ". Data: not printed.", data=True))
+                              "se: standard error of the regression estimate; share = EVPPI / "
+                              "EVPI. Data: not printed.", data=True))
     return sheet
 
 

@@ -14,8 +14,9 @@ from cea.export.present import figures, owned, sheets
 
 __all__ = []
 
-#: Inputs shown per chart (every index is in the table of all indices).
-TOP = 15
+#: Inputs shown per chart (every index is in the table of all indices): ten bars keep
+#: two charts and the summary on one printed page.
+TOP = 10
 
 
 def _figure_name(model: str, method: str, label: Mapping, multi: bool) -> str:
@@ -35,7 +36,8 @@ def _main_outputs(frame: pd.DataFrame, labels) -> list[tuple[dict, pd.DataFrame]
     return [(label, rows) for label, rows in found if all(label[k] == first[k] for k in keep)]
 
 
-def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str) -> list[Block]:
+def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str,
+                 y_format: str) -> list[Block]:
     """One block with a native bar chart per perspective for the main outcome."""
     blocks = []
     for label, part in _main_outputs(result.indices, result.labels):
@@ -46,7 +48,8 @@ def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str) -> l
             frame = frame.drop(columns="members")
         blocks.append(Block(heading, frame.reset_index(drop=True), note,
                             Chart("bar", "parameter", chart_y, heading[:90],
-                                  y_title=y_title, reverse=True)))
+                                  y_title=y_title, reverse=True, overlap=False,
+                                  y_format=y_format), data=True))
     return blocks
 
 
@@ -66,7 +69,7 @@ def _sobol_sheets(result: SobolResult) -> list[SheetSpec]:
     blocks = _main_blocks(
         result, "S1: share of the variance explained by the input alone; ST: including its "
         f"interactions. {result.conf_level:.0%} bootstrap intervals.", ("ST", "S1"),
-        "share of variance")
+        "share of variance", "0.00")
     blocks += [Block("Summary per outcome", result.summary(),
                      "sum_S1 near 1: the inputs act additively; top_ST: the three inputs "
                      "with the largest total index."),
@@ -96,7 +99,7 @@ def _morris_sheets(result: MorrisResult) -> list[SheetSpec]:
     blocks = _main_blocks(
         result, "mu_star: mean absolute change in the outcome when the input moves by half "
         "its probability range; sigma: spread of those changes (non-linearity or "
-        "interactions).", ("mu_star",), "mean absolute effect")
+        "interactions).", ("mu_star",), "mean absolute effect", "#,##0")
     blocks += [Block("Summary per outcome", result.summary()),
                Block("Design", result.design()),
                Block("All indices", result.to_frame(), "Data: not printed.", data=True)]

@@ -10,6 +10,7 @@ import pandas as pd
 
 import cea
 from cea.export.excel import Block, SheetSpec
+from cea.export.layout import MIN_SCALE
 from cea.model.spec import ModelSpec
 
 __all__ = ["inputs_sheet", "provenance_sheet"]
@@ -19,20 +20,30 @@ def inputs_sheet(spec: ModelSpec) -> SheetSpec:
     """Every input as the workbook gave it: parameters, states, transitions, strategies."""
     rows = []
     for p in spec.parameters:
+        about = p.description.rstrip() + (
+            ("" if p.description.rstrip().endswith((".", ")")) or not p.description
+             else ".") + f" Source: {p.source}" if p.source else "")
         rows.append({
-            "name": p.name, "value": p.value if p.is_free else p.expression.text,
-            "unit": p.unit, "description": p.description, "source": p.source,
+            "name": p.name, "value or expression": p.value if p.is_free else p.expression.text,
+            "unit": p.unit,
             "one-way range": "" if p.low is None else f"{p.low:g} to {p.high:g}",
             "distribution": p.distribution.describe() if p.distribution else "",
+            "description and source": about,
         })
     states = pd.DataFrame([
         {"state": st.name, "description": st.description, "initial": st.initial,
          "dead": "yes" if st.dead else "", "tunnel": st.tunnel if st.tunnel > 1 else None,
          **{k: e.text for k, e in st.rewards.items()}} for st in spec.states])
-    transitions = pd.DataFrame([
-        {"from": t.from_state, "to": t.to_state,
-         **{name: ("C" if e is None else e.text) for name, e in t.expressions.items()}}
-        for t in spec.transitions])
+    transitions = []
+    for t in spec.transitions:  # one row per expression; strategies that share it, together
+        shared: dict[str, list[str]] = {}
+        for name, e in t.expressions.items():
+            shared.setdefault("C" if e is None else e.text, []).append(name)
+        for text, names in shared.items():
+            transitions.append({"from": t.from_state, "to": t.to_state, "strategies":
+                                "all" if len(names) == len(t.expressions) else
+                                ", ".join(names), "probability per cycle": text})
+    transitions = pd.DataFrame(transitions)
     rewards = pd.DataFrame([
         {"from": r.from_state, "to": r.to_state, "reward": r.reward, "value": r.value.text,
          "description": r.description} for r in spec.transition_rewards])
@@ -43,15 +54,17 @@ def inputs_sheet(spec: ModelSpec) -> SheetSpec:
         for s in spec.strategies])
     blocks = [
         Block("Parameters (a value that is an expression is derived from other parameters)",
-              pd.DataFrame(rows)),
+              pd.DataFrame(rows), "Under each parameter: its description and source.",
+              detail="description and source"),
         Block("States (rewards per cycle)", states),
-        Block("Transitions: probability per cycle, by strategy (C = the remainder)",
+        Block("Transitions: probability per cycle (C = the remainder), by strategy where "
+              "the strategies differ",
               transitions),
     ]
     if len(rewards):
         blocks.append(Block("Transition rewards (one-off, per transition)", rewards))
     blocks.append(Block("Strategies (the first is the comparator)", strategies))
-    return SheetSpec("inputs", blocks)
+    return SheetSpec("inputs", blocks, fit_scale=MIN_SCALE)
 
 
 def provenance_sheet(spec: ModelSpec) -> SheetSpec:
@@ -67,8 +80,8 @@ def provenance_sheet(spec: ModelSpec) -> SheetSpec:
         ("currency and price year", f"{s.currency} {s.price_year}"),
         ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),
         ("willingness to pay", ", ".join(f"{w:,.0f}" for w in s.wtp)),
-        ("seed", s.seed),
-        ("PSA draws (default)", s.psa_draws),
+        ("seed", str(s.seed)),
+        ("PSA draws (default)", f"{s.psa_draws:,}"),
         *s.conventions().items(),
     ]
     return SheetSpec("provenance", [Block("Provenance and conventions",

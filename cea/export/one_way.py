@@ -21,8 +21,12 @@ def _sheets(result: OneWayResult) -> list[SheetSpec]:
     """One sheet ``one-way``: per perspective a ranked tornado table and its chart, then
     every result."""
     sheet = SheetSpec("one-way")
+    tables, charts = [], []  # the tables, then the charts side by side
     for perspective in result.spec.settings.perspectives:
-        sheet.blocks += _tornado_blocks(result.tornado(perspective=perspective), result.spec)
+        table, chart = _tornado_blocks(result.tornado(perspective=perspective), result.spec)
+        tables.append(table)
+        charts.append(chart)
+    sheet.blocks += [*tables, *charts]
     note = "Each parameter varied alone, every other free parameter at its base value."
     if result.skipped:
         note += f" Not varied (no range or distribution): {', '.join(result.skipped)}."
@@ -55,10 +59,12 @@ TOP = 15
 def _tornado_blocks(table: pd.DataFrame, spec: ModelSpec) -> list[Block]:
     sel: Selection = table.attrs["selection"]
     text = table.attrs["description"]
-    ranked = table.drop(columns="label").head(TOP)
-    note = ("Ranked by swing |high - low|. decision_changes: the optimal strategy (highest NMB at "
-            f"{sel.wtp:,.0f}) at the low or high value differs from the base case's "
-            f"({table['optimal_base'].iloc[0] if len(table) else ''}).")
+    ranked = table.drop(columns=["label", "optimal_low", "optimal_high"],
+                        errors="ignore").head(TOP)
+    note = ("Ranked by swing |high - low|. decision changes: the optimal strategy (highest NMB "
+            f"at {sel.wtp:,.0f}) at the low or high value differs from the base case's "
+            f"({table['optimal_base'].iloc[0] if len(table) else ''}); the optimal strategy at "
+            "each end is in the one-way table.")
     moving = table[table["swing"] > 0].head(TOP)  # zero-swing parameters listed, not drawn
     chart_data = pd.DataFrame({
         "label": moving["label"],

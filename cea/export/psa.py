@@ -39,10 +39,12 @@ def _summary(result: PSAResult) -> list[Block]:
 
 
 def psa_sheets(result: PSAResult) -> list[SheetSpec]:
-    """``PSA`` (summary), ``PSA CE plane``, ``PSA CEAC`` (with CEAF and expected loss),
-    ``PSA EVPI`` and ``PSA convergence``."""
-    return [_summary_sheet(result), _plane_sheet(result), _ceac_sheet(result),
-            _evpi_sheet(result), _convergence_sheet(result)]
+    """``PSA`` (summary), ``PSA CE plane``, ``PSA CEAC and EVPI`` (CEAC, CEAF, expected
+    loss and EVPI: a row of charts each, perspectives side by side) and
+    ``PSA convergence``."""
+    ceac = _ceac_sheet(result)
+    ceac.blocks += _evpi_sheet(result).blocks  # the EVPI is the smallest expected loss
+    return [_summary_sheet(result), _plane_sheet(result), ceac, _convergence_sheet(result)]
 
 
 sheets.register(PSAResult, psa_sheets)
@@ -151,9 +153,12 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
         table = result.icer_table(perspective)
         table["icer"] = icer_words(table)
         sheet.blocks.append(Block(f"Incremental analysis of the mean costs and QALYs, "
-                                  f"{perspective} perspective", table))
+                                  f"{perspective} perspective", table,
+                                  "the same ICERs as above, with status and comparator",
+                                  data=True))
     sheet.blocks.append(Block("Sampled parameters against their distributions",
-                              result.parameter_summary()))
+                              result.parameter_summary(),
+                              "Under each parameter: its distribution.", detail="distribution"))
     if result.spec.correlations:
         sheet.blocks.append(Block("Rank (Spearman) correlations, requested and sampled",
                                   result.correlation_check()))
@@ -161,21 +166,22 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
 
 
 def _plane_data(result: PSAResult, perspective: str, points: int) -> pd.DataFrame:
-    """Scatter data: column inc_qaly, an inc_cost column per strategy against the first (its
-    rows only) and one per ``settings.wtp`` for the threshold line (25 points each: the
-    workbook draws scatter series as markers, so the line is a row of dots)."""
+    """Scatter data: column inc_qaly; per strategy against the first, its incremental costs
+    in a column ``<strategy> vs <first>`` (its rows only); per ``settings.wtp``, a column
+    ``threshold <wtp> per QALY`` of 25 points drawn as a dashed line (cost = threshold x
+    QALYs)."""
     cost, ref = result.costs[perspective], result.strategies[0]
     shown = slice(0, min(points, result.n_draws))
     parts = []
     for j, strategy in enumerate(result.strategies[1:], start=1):
         parts.append(pd.DataFrame({"inc_qaly": result.qaly[shown, j] - result.qaly[shown, 0],
-                                   f"inc_cost {strategy} vs {ref}":
+                                   f"{strategy} vs {ref}":
                                        cost[shown, j] - cost[shown, 0]}))
     x = pd.concat(parts)["inc_qaly"] if parts else pd.Series([0.0])
     line = np.linspace(min(0.0, x.min()), max(0.0, x.max()), 25)
     for wtp in result.spec.settings.wtp:
         parts.append(pd.DataFrame({"inc_qaly": line,
-                                   f"inc_cost at threshold {wtp:,.0f}": wtp * line}))
+                                   f"threshold {wtp:,.0f} per QALY": wtp * line}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -192,42 +198,45 @@ def _plane_sheet(result: PSAResult) -> SheetSpec:
             Chart("scatter", "inc_qaly", tuple(data.columns[1:]),
                   f"CE plane, {perspective}", "incremental QALYs",
                   f"incremental cost ({result.spec.settings.money})", x_format="0.000",
-                  y_format="#,##0"), data=True))
+                  y_format="#,##0", height_cm=11.0), data=True))
     return sheet
 
 
 def _ceac_sheet(result: PSAResult) -> SheetSpec:
-    sheet = SheetSpec("PSA CEAC")
+    """CEACs, CEAFs and expected losses: one row of charts each, a chart per perspective
+    (so that perspectives print side by side)."""
+    money = result.spec.settings.money
     ceac, ceaf, loss = result.ceac(), result.ceaf(), result.expected_loss()
+    curves, frontiers, losses = [], [], []
     for perspective in result.perspectives:
         where = f"{perspective} perspective"
         table = _wide(ceac[ceac["perspective"] == perspective], "probability",
                       result.strategies)
-        sheet.blocks.append(Block(
+        curves.append(Block(
             f"Cost-effectiveness acceptability curves, {where}", table,
             "Probability that each strategy has the highest net monetary benefit.",
             Chart("line", "wtp", result.strategies, f"CEAC, {perspective}",
                   "willingness to pay per QALY", "probability cost-effective",
-                  x_format="#,##0", y_format="0.0"), data=True))
+                  x_format="#,##0", y_format="0.0", y_range=(0.0, 1.0)), data=True))
         frontier = ceaf[ceaf["perspective"] == perspective].drop(columns="perspective")
-        sheet.blocks.append(Block(
+        frontiers.append(Block(
             f"Cost-effectiveness acceptability frontier, {where}",
             frontier.reset_index(drop=True),
             "The strategy with the highest expected net monetary benefit at each threshold "
             "and its probability of being the best.",
             Chart("line", "wtp", ("probability",), f"CEAF, {perspective}",
                   "willingness to pay per QALY", "probability optimal strategy is best",
-                  x_format="#,##0", y_format="0.0"), data=True))
+                  x_format="#,##0", y_format="0.0", y_range=(0.0, 1.0)), data=True))
         table = _wide(loss[loss["perspective"] == perspective], "expected_loss",
                       result.strategies)
-        sheet.blocks.append(Block(
-            f"Expected loss of each strategy ({result.spec.settings.money}), {where}", table,
+        losses.append(Block(
+            f"Expected loss of each strategy ({money}), {where}", table,
             "Mean NMB forgone by choosing the strategy instead of the best of each draw; the "
             "smallest expected loss equals the EVPI.",
             Chart("line", "wtp", result.strategies, f"Expected loss, {perspective}",
-                  "willingness to pay per QALY", f"expected loss ({result.spec.settings.money})",
+                  "willingness to pay per QALY", f"expected loss ({money})",
                   x_format="#,##0", y_format="#,##0"), data=True))
-    return sheet
+    return SheetSpec("PSA CEAC and EVPI", [*curves, *frontiers, *losses])
 
 
 def _evpi_sheet(result: PSAResult) -> SheetSpec:
@@ -238,7 +247,7 @@ def _evpi_sheet(result: PSAResult) -> SheetSpec:
     note = ("EVPI per person = E[max NMB] - max E[NMB]. " + (
         f"Population EVPI = EVPI x {population_factor(result.spec):,.0f}: "
         f"{s.population:,.0f} people a year over {s.decision_horizon:g} years, discounted at "
-        f"{s.discount_outcomes:.3g} a year." if population else
+        f"{s.discount_outcomes:.1%} a year." if population else
         "Set population and decision_horizon in the settings sheet for population EVPI."))
     for perspective in result.perspectives:
         part = evpi[evpi["perspective"] == perspective].drop(columns="perspective")

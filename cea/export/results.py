@@ -25,7 +25,7 @@ from cea.export.base_case import summary_sheet, trace_sheet
 from cea.export.excel import Block, write_sheets
 from cea.export.inputs import inputs_sheet, provenance_sheet
 
-__all__ = ["results_path", "write_figures", "write_files", "write_results"]
+__all__ = ["results_path", "results_sheets", "write_figures", "write_files", "write_results"]
 
 
 def results_path(base: BaseCase, out_dir: str | Path, name: str = "results") -> Path:
@@ -41,15 +41,22 @@ def write_results(base: BaseCase, out_dir: str | Path, analyses: Sequence = (),
 
     Returns the path written (see :func:`cea.export.excel.safe_target`).
     """
+    path = results_path(base, out_dir, name)
+    return write_sheets(path, results_sheets(base, analyses, path.name),
+                        base.spec.settings.money)
+
+
+def results_sheets(base: BaseCase, analyses: Sequence, file_name: str) -> list:
+    """The sheets of the results workbook, in reading order: the summary, the base case,
+    each analysis, then the inputs, the trace and the provenance."""
     present.load()
     blocks = [block for result in analyses for block in present.summary(result)]
-    blocks.append(_contents(base, analyses, results_path(base, out_dir, name).name))
+    blocks.append(_contents(base, analyses, file_name))
     psa = next((getattr(r, "psa", r) for r in analyses
                 if type(getattr(r, "psa", r)).__name__ == "PSAResult"), None)
-    sheets = [summary_sheet(base, blocks, psa), *present.sheets(base),
-              *(sheet for result in analyses for sheet in present.sheets(result)),
-              inputs_sheet(base.spec), trace_sheet(base), provenance_sheet(base.spec)]
-    return write_sheets(results_path(base, out_dir, name), sheets, base.spec.settings.money)
+    return [summary_sheet(base, blocks, psa), *present.sheets(base),
+            *(sheet for result in analyses for sheet in present.sheets(result)),
+            inputs_sheet(base.spec), trace_sheet(base), provenance_sheet(base.spec)]
 
 
 def _contents(base: BaseCase, analyses: Sequence, file_name: str) -> Block:

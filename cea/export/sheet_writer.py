@@ -19,7 +19,21 @@ from openpyxl.utils import get_column_letter
 from cea.export.blocks import Block, SheetSpec, header_label, number_format
 from cea.export.charts import CHART_HEIGHT_CM, bar_chart_height, native_chart
 from cea.export.labels import STATUS_LABELS
-from cea.export.layout import HEADER_WIDTH, ROW_PT, TEXT_WIDTH, Page, lines
+from cea.export.layout import (
+    CHART_COLUMN_WIDTH,
+    CHART_COLUMNS,
+    FIT_SCALE,
+    HEADER_WIDTH,
+    MIN_TEXT_WIDTH,
+    ROW_PT,
+    TAIL_WIDTH,
+    TEXT_WIDTH,
+    Page,
+    fit_widths,
+    lines,
+    page_chars,
+    width_pt,
+)
 from cea.model.files import set_cell
 
 __all__ = ["DATA_SHEET", "HEADER_FILL", "TITLE_FONT", "write_book"]
@@ -44,8 +58,8 @@ class _DataSheet:
         if self.ws is None:
             self.ws = self.book.create_sheet(DATA_SHEET)
             self.ws.sheet_view.showGridLines = False
-            set_cell(self.ws.cell(row=1, column=1), "Data behind the charts of the other "
-                     "sheets (not printed; each table names its sheet).")
+            set_cell(self.ws.cell(row=1, column=1), "Data behind the charts, and full "
+                     "tables, of the other sheets (not printed; each table names its sheet).")
             self.ws.cell(row=1, column=1).font = TITLE_FONT
             self.row = 3
         set_cell(self.ws.cell(row=self.row, column=1), f"{source}: {block.title}")
@@ -62,7 +76,7 @@ class _DataSheet:
             return
         for j, width in self.widths.items():
             self.ws.column_dimensions[get_column_letter(j)].width = width
-        self.ws.print_area = "A1:A1"
+        self.ws.print_area = "A2:A2"  # an empty cell: the sheet prints no page
         self.book.move_sheet(self.ws, offset=len(self.book.sheetnames))
 
 
@@ -75,22 +89,137 @@ def write_book(book, sheets: Sequence[SheetSpec], currency: str) -> None:
 
 
 def _write_sheet(book, sheet: SheetSpec, currency: str, data: _DataSheet) -> None:
-    """One sheet: its blocks one below the other, laid out for print (:mod:`.layout`)."""
+    """One sheet: its blocks one below the other, laid out for print (:mod:`.layout`);
+    two charts in a row print side by side."""
     ws = book.create_sheet(sheet_title(sheet.name))
     ws.sheet_view.showGridLines = False
     printed = [b for b in sheet.blocks if not b.data]
-    widths = _widths(printed, currency)
+    if printed:
+        # a sheet fitted for a smaller scale has room for wider text
+        text_width = TEXT_WIDTH * (FIT_SCALE / sheet.fit_scale) ** 2 if sheet.fit_scale \
+            else TEXT_WIDTH
+        widths = fit_widths(_widths(printed, currency, tails=True, text_width=text_width),
+                            _floors(printed, currency), sheet.fit_scale)
+    else:
+        widths = dict.fromkeys(range(1, CHART_COLUMNS + 1), CHART_COLUMN_WIDTH)
+    if printed and _has_pair(sheet.blocks):  # room for two charts across the page
+        while sum(widths.values()) < page_chars(1.0) - CHART_COLUMN_WIDTH:
+            widths[max(widths) + 1] = CHART_COLUMN_WIDTH
     for j, width in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = width
     page = Page(ws, widths)
     row, headers = 1, []
-    for block in sheet.blocks:
+    blocks = [b for b in sheet.blocks if not _elsewhere(b)]
+    moved = [b for b in sheet.blocks if _elsewhere(b)]
+    for block in moved:  # whole tables without a chart: on the data sheet, named here
+        data.add(block, currency, ws.title)
+    if moved:
+        text = (f"Also on sheet '{DATA_SHEET}' (not printed): "
+                + "; ".join(b.title + (f" ({b.note.removesuffix(' Data: not printed.')})"
+                                       if b.note.removesuffix("Data: not printed.") else "")
+                            for b in moved) + ".")
+        text = text.replace("..", ".")
+        if blocks:
+            _note_cell(ws, row, 1, max(widths), text)
+            page.row(row, ROW_PT * lines(text, _span(widths, 1, max(widths))))
+            page.row(row + 1)
+            row += 2
+        else:
+            blocks = [Block(moved[0].title if len(moved) == 1 else sheet.name,
+                            pd.DataFrame(), text)]
+    while blocks:
+        block = blocks.pop(0)
+        if _chart_only(block) and blocks and _chart_only(blocks[0]):
+            row = _write_pair(ws, page, (block, blocks.pop(0)), row, currency, widths, data)
+            continue
         row, header = _write_block(ws, page, block, row, currency, widths, data)
         headers.append(header)
-    if len(sheet.blocks) == 1 and headers and not sheet.blocks[0].data:
+    if len(sheet.blocks) == 1 and headers and not sheet.blocks[0].data and not moved:
         ws.freeze_panes = ws.cell(row=headers[0] + 1, column=1)
         ws.print_title_rows = f"{headers[0]}:{headers[0]}"
     page.finish()
+
+
+def _elsewhere(block: Block) -> bool:
+    """A data block without a chart: its table is only on the data sheet (one line at the
+    top of its own sheet says so)."""
+    return block.data and (block.chart is None or not len(block.frame))
+
+
+def _has_pair(blocks) -> bool:
+    return any(_chart_only(a) and _chart_only(b) for a, b in zip(blocks, blocks[1:]))
+
+
+def _chart_only(block: Block) -> bool:
+    """A block that prints as a chart alone (its table is on the chart data sheet)."""
+    return block.data and block.chart is not None and len(block.frame) > 0
+
+
+def _span(widths, first: int, last: int) -> float:
+    return sum(widths.get(j, 12) for j in range(first, last + 1))
+
+
+def _write_pair(ws, page: Page, pair, row: int, currency: str, widths,
+                data: _DataSheet) -> int:
+    """Two chart-only blocks side by side, each on half of the printed width."""
+    total = min(sum(widths.values()), page_chars(page.scale))
+    cut, used = max(widths), 0.0  # the right half starts at the column nearest the middle
+    for j in sorted(widths):
+        if abs(used - total / 2) <= widths[j] / 2:
+            cut = max(j, 2)
+            break
+        used += widths[j]
+    halves = ((1, cut - 1), (cut, max(cut, max(widths))))
+    half_cm = width_pt(total / 2) / 72 * 2.54 * 0.95
+    parts = []
+    for block, (first, last) in zip(pair, halves):
+        span = _span(widths, first, last)
+        note = _note(block)
+        parts.append((block, first, last, ROW_PT * 1.2 * lines(block.title, span * 0.85),
+                      ROW_PT * lines(note, span), _chart_pt(block), note))
+    title_pt = max(p[3] for p in parts)
+    note_pt = max(p[4] for p in parts)
+    chart_pt = max(p[5] for p in parts)
+    page.keep(row, title_pt + note_pt + chart_pt)
+    for block, first, last, _, _, _, note in parts:
+        _title(ws, row, first, last, block.title, wrap=title_pt > ROW_PT * 1.2)
+        _note_cell(ws, row + 1, first, last, note)
+    page.row(row, max(ROW_PT, title_pt))
+    page.row(row + 1, note_pt)
+    chart_row = row + 2
+    rows = math.ceil(chart_pt / ROW_PT)
+    for r in range(chart_row, chart_row + rows):
+        page.row(r)
+    for block, first, *_ in parts:
+        source, header, end = data.add(block, currency, ws.title)
+        drawn = native_chart(source, block.chart, [str(c) for c in block.frame.columns],
+                             header, end)
+        drawn.width = half_cm
+        ws.add_chart(drawn, ws.cell(row=chart_row, column=first).coordinate)
+    return chart_row + rows
+
+
+def _note(block: Block) -> str:
+    if not block.data:
+        return block.note
+    return (block.note + " " if block.note else "") + f"Table: sheet '{DATA_SHEET}'."
+
+
+def _title(ws, row: int, first: int, last: int, title: str, wrap: bool) -> None:
+    cell = ws.cell(row=row, column=first)
+    set_cell(cell, title)
+    cell.font = TITLE_FONT
+    if wrap:  # a long title wraps across the block's width
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+
+def _note_cell(ws, row: int, first: int, last: int, note: str) -> None:
+    cell = ws.cell(row=row, column=first)
+    set_cell(cell, note)
+    cell.font = Font(italic=True)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
 
 def _write_block(ws, page: Page, block: Block, row: int, currency: str, widths,
@@ -98,32 +227,21 @@ def _write_block(ws, page: Page, block: Block, row: int, currency: str, widths,
     """Title, note, chart, then the table (or, for a data block, the table on the chart
     data sheet); returns the next free row and the header row."""
     n_cols = max(len(block.frame.columns), 1)
-    span = sum(widths.get(j, 12) for j in range(1, max(n_cols, 6) + 1))
-    note = block.note
-    if block.data:
-        note = (note + " " if note else "") + f"Table: sheet '{DATA_SHEET}'."
+    last_col = max(n_cols, max(widths))
+    span = _span(widths, 1, last_col)
+    note = _note(block)
     note_pt = ROW_PT * lines(note, span)
     chart = block.chart if block.chart is not None and len(block.frame) else None
     chart_pt = _chart_pt(block) if chart else 0.0
-    header_pt = 0.0 if block.data else _header_pt(block.frame, currency, widths)
+    header_pt = 0.0 if block.data else _header_pt(
+        block.frame, currency, {j: w - 1 for j, w in widths.items()})
     first_rows = 0.0 if block.data else ROW_PT * min(len(block.frame), 5)
     title_pt = ROW_PT * 1.2 * lines(block.title, span * 0.85)  # 12-point bold
     page.keep(row, title_pt + note_pt + chart_pt + header_pt + first_rows)
-    set_cell(ws.cell(row=row, column=1), block.title)
-    ws.cell(row=row, column=1).font = TITLE_FONT
-    if title_pt > ROW_PT * 1.2:  # a long title wraps across the block's width
-        ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=row, start_column=1, end_row=row,
-                       end_column=max(n_cols, 6))
+    _title(ws, row, 1, last_col, block.title, wrap=title_pt > ROW_PT * 1.2)
     page.row(row, max(ROW_PT, title_pt))
     row += 1
-    set_cell(ws.cell(row=row, column=1), note)
-    ws.cell(row=row, column=1).font = Font(italic=True)
-    ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(n_cols, 6))
-    for j in range(1, max(n_cols, 6) + 1):  # a sheet of charts only: columns for the notes
-        if j not in widths:
-            ws.column_dimensions[get_column_letter(j)].width = 12
+    _note_cell(ws, row, 1, last_col, note)
     page.row(row, note_pt)
     row += 1
     chart_row = row
@@ -137,21 +255,25 @@ def _write_block(ws, page: Page, block: Block, row: int, currency: str, widths,
         end = row
     else:
         source, header = ws, row
-        end = _write_frame(ws, page, block.frame, row, currency, widths)
+        end = _write_frame(ws, page, block.columns_frame(), row, currency, widths,
+                           None if block.detail is None else block.frame[block.detail])
         last = end - 1
     if chart:
         drawn = native_chart(source, chart, [str(c) for c in block.frame.columns], header,
                              last)
+        drawn.width = min(drawn.width, width_pt(span) / 72 * 2.54 * 0.95)
         ws.add_chart(drawn, ws.cell(row=chart_row, column=1).coordinate)
+    page.row(end)  # the blank row between blocks takes its space on the page too
     return end + 1, header
 
 
 def _chart_pt(block: Block) -> float:
-    """Height the block's chart takes on the sheet (points), plus a spacing row."""
-    height = CHART_HEIGHT_CM
+    """Height the block's chart takes on the sheet (points); the rows under it round it up
+    to whole rows, which leaves a gap before the next block."""
+    height = block.chart.height_cm or CHART_HEIGHT_CM
     if block.chart.kind == "bar":
         height = bar_chart_height(len(block.frame))
-    return height / 2.54 * 72 + ROW_PT
+    return height / 2.54 * 72
 
 
 def _numeric(values: pd.Series) -> bool:
@@ -171,33 +293,78 @@ def _number_width(values: pd.Series) -> float:
     return min(16, len(f"{numbers.abs().max():,.2f}") + 3)
 
 
-def _widths(blocks: Sequence[Block], currency: str) -> dict[int, float]:
-    """Column widths from the blocks' headers and formatted values (text capped)."""
+def _tail(frame: pd.DataFrame) -> bool:
+    """The block's last column is text: on a printed sheet it spans every column to the
+    sheet's right edge (merged cells), so that long text (a description, a source) wraps
+    over the whole width instead of widening a column that other blocks share."""
+    return len(frame.columns) > 0 and not _numeric(frame[frame.columns[-1]])
+
+
+def _widths(blocks: Sequence[Block], currency: str, tails: bool = False,
+            text_width: float = TEXT_WIDTH) -> dict[int, float]:
+    """Column widths from the blocks' headers and formatted values (text capped at
+    ``text_width``, by default :data:`TEXT_WIDTH`). ``tails``: a block's last text column
+    may span to the sheet's right edge (:func:`_tail`), so it widens the sheet only if the
+    columns there are too narrow for it (up to :data:`TAIL_WIDTH`)."""
     widths: dict[int, float] = {}
+    wanted = []
     for block in blocks:
-        for j, column in enumerate(block.frame.columns, start=1):
+        frame = block.columns_frame()
+        last = len(frame.columns)
+        for j, column in enumerate(frame.columns, start=1):
             need = _label_width(header_label(str(column), currency))
-            values = block.frame[column]
+            values = frame[column]
             if not _numeric(values):
                 longest = values.map(lambda v: len(str(v)) if v is not None else 0).max()
-                need = max(need, min((longest or 0) + 2, TEXT_WIDTH))
+                if tails and j == last:
+                    wanted.append((j, max(need, min((longest or 0) + 2, TAIL_WIDTH))))
+                    continue
+                need = max(need, min((longest or 0) + 2, text_width))
             else:
                 need = max(need, _number_width(values))
             widths[j] = max(widths.get(j, 8), need)
+    for j, need in wanted:
+        span = sum(w for k, w in widths.items() if k >= j)
+        widths[j] = widths.get(j, 8) + max(0.0, need - span)
     return widths
 
 
-def _header_pt(frame: pd.DataFrame, currency: str, widths) -> float:
+def _floors(blocks: Sequence[Block], currency: str) -> dict[int, float]:
+    """Narrowest each column may get: its numbers' width, its headers' longest word, and
+    :data:`~cea.export.layout.MIN_TEXT_WIDTH` for text."""
+    floors: dict[int, float] = {}
+    for block in blocks:
+        frame = block.columns_frame()
+        for j, column in enumerate(frame.columns, start=1):
+            # a long header word breaks at its hyphens ("P(cost-" / "effective)")
+            words = header_label(str(column), currency).replace("-", "- ").split() or [""]
+            need = max(8, max(len(w) for w in words) + 1)
+            values = frame[column]
+            need = max(need, _number_width(values) if _numeric(values) else MIN_TEXT_WIDTH)
+            floors[j] = max(floors.get(j, 8), need)
+    return floors
+
+
+def _header_pt(frame: pd.DataFrame, currency: str, wrap) -> float:
+    """Height of the header row: its labels wrapped at ``wrap`` (characters per column)."""
     labels = [header_label(str(c), currency) for c in frame.columns]
-    return ROW_PT * max([lines(t, widths.get(j, 10) - 1) for j, t in
+    return ROW_PT * max([lines(t, 0.9 * wrap.get(j, 9)) for j, t in
                          enumerate(labels, start=1)] or [1])
 
 
 def _write_frame(ws, page: Page | None, frame: pd.DataFrame, row: int, currency: str,
-                 widths) -> int:
-    """Header and rows from ``row``; ``page`` None: a data table (no wrapping or heights)."""
+                 widths, detail: pd.Series | None = None) -> int:
+    """Header and rows from ``row``; ``page`` None: a data table (no wrapping, heights or
+    merged text). ``detail``: text printed on a line of its own under each row, in italics
+    across the sheet's width (:attr:`Block.detail`)."""
+    n_cols = len(frame.columns)
+    edge = max(widths) if page is not None and widths else n_cols
+    tail = page is not None and _tail(frame) and edge > n_cols
+    wrap = {j: widths.get(j, 10) - 1 for j in range(1, n_cols + 1)}
+    if tail:
+        wrap[n_cols] = sum(widths.get(k, 10) for k in range(n_cols, edge + 1)) - 1
     if page is not None:
-        page.row(row, _header_pt(frame, currency, widths))
+        page.row(row, _header_pt(frame, currency, wrap))
     for j, column in enumerate(frame.columns, start=1):
         cell = ws.cell(row=row, column=j)
         set_cell(cell, header_label(str(column), currency))
@@ -205,23 +372,47 @@ def _write_frame(ws, page: Page | None, frame: pd.DataFrame, row: int, currency:
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=page is not None, vertical="top",
                                    horizontal="right" if _numeric(frame[column]) else "left")
+    if tail:
+        ws.merge_cells(start_row=row, start_column=n_cols, end_row=row, end_column=edge)
     formats = {column: number_format(str(column), currency) or _digits(frame[column])
+               or ("#,##0" if pd.api.types.is_integer_dtype(frame[column]) else None)
                for column in frame.columns}
-    for values in frame.itertuples(index=False):
+    across = sum(widths.get(k, 10) for k in range(1, edge + 1)) - 1
+    for i, values in enumerate(frame.itertuples(index=False)):
         row += 1
         height = 1
         for j, (column, value) in enumerate(zip(frame.columns, values), start=1):
             cell = ws.cell(row=row, column=j)
+            if page is not None and isinstance(value, (bool, np.bool_)):
+                value = "yes" if value else "no"  # printed: words, not TRUE and FALSE
             set_cell(cell, plain(VALUE_WORDS.get(value, value) if isinstance(value, str)
                                  else value))
+            if page is not None:  # every cell of a row starts at its top, as wrapped text
+                # does; text after a column of numbers is set off from them
+                cell.alignment = Alignment(vertical="top", indent=1 if j > 1 and isinstance(
+                    cell.value, str) and _numeric(frame[frame.columns[j - 2]]) else 0)
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = formats[column] or "0.0000"
             elif (page is not None and isinstance(cell.value, str)
-                  and len(cell.value) > widths.get(j, 10) - 1):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                height = max(height, lines(cell.value, widths.get(j, 10) - 1))
+                  and len(cell.value) > wrap[j]):
+                cell.alignment = Alignment(wrap_text=True, vertical="top",
+                                           indent=cell.alignment.indent)
+                height = max(height, lines(cell.value, wrap[j] - cell.alignment.indent))
+        if tail:
+            ws.merge_cells(start_row=row, start_column=n_cols, end_row=row, end_column=edge)
         if page is not None:
             page.row(row, ROW_PT * height)
+        text = None if detail is None else plain(detail.iloc[i])
+        if text:
+            row += 1
+            cell = ws.cell(row=row, column=min(2, edge))
+            set_cell(cell, text)
+            cell.font = Font(italic=True, color="404040")
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=row, start_column=min(2, edge), end_row=row,
+                           end_column=edge)
+            if page is not None:
+                page.row(row, ROW_PT * lines(text, across - widths.get(1, 10)))
     return row + 1
 
 

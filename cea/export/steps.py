@@ -16,7 +16,8 @@ def step_table(result: SteppedResult) -> pd.DataFrame:
     """The steps as a reader sees them: increments by category, QALYs, ICER in words,
     probability cost-effective, and the published result beside its step."""
     t = result.table
-    frame = pd.DataFrame({"step": t["step"], "step name": t["name"],
+    names = [n + (" (base case)" if b else "") for n, b in zip(t["name"], t["base_case"])]
+    frame = pd.DataFrame({"step": t["step"], "step name": names,
                           "perspective": t["perspective"],
                           "horizon (years)": t["horizon_years"].round(2),
                           "strategy": t["strategy"] + " vs " + t["comparator"]})
@@ -31,7 +32,6 @@ def step_table(result: SteppedResult) -> pd.DataFrame:
             frame[f"P(cost-effective) at {float(column[5:]):,.0f}"] = t[column]
     frame["published ICER"] = t["reference_icer"]
     frame["published P(cost-effective)"] = t["reference_probability"]
-    frame["base case"] = np.where(t["base_case"], "base case", "")
     return frame
 
 

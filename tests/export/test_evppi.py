@@ -52,9 +52,19 @@ def test_sheet_has_bar_charts(linear_model):
     table = evppi(linear_model)
     sheet = evppi_sheet(table, linear_model.spec.settings.money)
     bars = [b for b in sheet.blocks if b.chart is not None]
-    assert sheet.name == "EVPPI" and len(bars) == 1  # one perspective x one threshold
-    assert bars[0].chart.kind == "bar" and bars[0].chart.y == ("evppi",)
-    assert bars[0].frame["evppi"].is_monotonic_increasing  # largest bar drawn on top
+    assert sheet.name == "EVPPI" and len(bars) == 1  # one chart per perspective
+    wtp = table["wtp"].iloc[0]
+    assert bars[0].chart.kind == "bar" and bars[0].chart.y == (f"at {wtp:,.0f}",)  # a bar
+    # per threshold; the largest bar drawn on top (bar charts draw the first row lowest)
+    assert bars[0].frame[f"at {wtp:,.0f}"].is_monotonic_increasing
+    printed = next(b for b in sheet.blocks if not b.data).frame
+    column = printed.columns[-1]
+    assert printed.iloc[0]["parameter(s)"] == "all (EVPI)"
+    assert printed.iloc[0][column] == table["evpi"].iloc[0]
+    assert printed[column].iloc[1:].is_monotonic_decreasing
+    expected = table.set_index("label")["evppi"]
+    for _, row in printed.iloc[1:].iterrows():  # the same numbers as the table of results
+        assert row[column] == expected[row["parameter(s)"]]
     present.load()
     names = [s.name for s in present.sheets(EVPPIResult(linear_model, table))]
     assert names[-1] == "EVPPI"

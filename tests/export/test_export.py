@@ -78,9 +78,11 @@ def test_text_from_inputs_is_never_a_formula(make_workbook, tmp_path):
     model = api.load(make_workbook(sheets))
     path = api.write_results(api.base_case(model), tmp_path)
     ws = openpyxl.load_workbook(path)["inputs"]
-    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
-    for text in ('=HYPERLINK("http://x","y")', "+1+1"):
-        assert cells[text].data_type == "s"
+    # description and source print together under the parameter: still text, not a formula
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)
+             and c.value.startswith('=HYPERLINK("http://x","y")')]
+    assert len(cells) == 1 and "Source: +1+1" in cells[0].value
+    assert cells[0].data_type == "s"
     raw = __import__("zipfile").ZipFile(path).read("xl/worksheets/sheet3.xml").decode()
     assert "<f>" not in raw
 
@@ -149,11 +151,11 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
     book = openpyxl.load_workbook(tmp_path / "walkback_results.xlsx")
     expected = {"summary", "base case", "scenarios", "stepped evaluation", "trial fit",
                 "one-way", "PSA",
-                "PSA CE plane", "PSA CEAC", "PSA EVPI", "EVPPI", "gsa sobol", "inputs",
+                "PSA CE plane", "PSA CEAC and EVPI", "EVPPI", "gsa sobol", "inputs",
                 "trace", "provenance"}
     assert expected <= set(book.sheetnames), set(book.sheetnames)
     charted = [ws.title for ws in book.worksheets if ws._charts]
-    assert {"one-way", "PSA CE plane", "PSA CEAC", "EVPPI", "gsa sobol"} <= set(charted)
+    assert {"one-way", "PSA CE plane", "PSA CEAC and EVPI", "EVPPI", "gsa sobol"} <= set(charted)
     pngs = {p.name for p in tmp_path.glob("*.png")}
     for part in ("diagram", "trace", "tornado", "psa_ce_plane", "psa_ceac", "psa_evppi",
                  "sobol"):
@@ -183,8 +185,10 @@ def _check_printed(pdf, out) -> None:
     * the summary's ICER table: each header stands above its own numbers (the right edge
       of "QALYs" within 3 characters of the right edge of the QALYs of walkback, numbers
       and their headers right-aligned);
-    * the chart data (PSA draws and curves) are not printed: one page says where they
-      are, and no page is a page of draws;
+    * the whole workbook prints in fewer than 30 pages (issue 14), each page headed by
+      its sheet's name;
+    * the chart data (PSA draws and curves) are not printed: no page of the data sheet,
+      and no page is a page of draws;
     * the CE plane is drawn: its page, rendered, has points in the first series' colour.
     """
     pages = _pages(pdf)
@@ -195,9 +199,10 @@ def _check_printed(pdf, out) -> None:
     qaly_end = first[header].index("QALYs") + len("QALYs")
     number = next(re.finditer(r"\d\.\d{3}\b", row))
     assert abs(number.end() - qaly_end) <= 3, (first[header], row)
-    data_pages = [p for p in pages if "Data behind the charts" in p]
-    assert len(data_pages) == 1
-    assert not [p for p in pages if p.count("inc_cost walkback vs usual care") > 3]
+    assert len(pages) < 30, len(pages)
+    assert all("sheet: " in p.splitlines()[0] for p in pages if p.strip())
+    assert not [p for p in pages if "Data behind the charts" in p]
+    assert not [p for p in pages if p.count("walkback vs usual care") > 20]
     plane = next(i for i, p in enumerate(pages) if "Cost-effectiveness plane" in p)
     out.mkdir()
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", str(plane + 1), "-l",

@@ -20,20 +20,20 @@ WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 def test_sheets_and_native_charts(walkback_psa, tmp_path):
     present.load()
     sheets = present.sheets(walkback_psa)
-    assert [s.name for s in sheets] == ["PSA", "PSA CE plane", "PSA CEAC", "PSA EVPI",
+    assert [s.name for s in sheets] == ["PSA", "PSA CE plane", "PSA CEAC and EVPI",
                                         "PSA convergence"]
     kinds = {s.name: [b.chart.kind for b in s.blocks if b.chart] for s in sheets}
     n_persp = len(walkback_psa.perspectives)
     assert kinds["PSA CE plane"] == ["scatter"] * n_persp
-    assert kinds["PSA CEAC"] == ["line"] * 3 * n_persp
-    assert kinds["PSA EVPI"] == ["line"] * n_persp
+    # CEAC, CEAF, expected loss and EVPI, each a chart per perspective
+    assert kinds["PSA CEAC and EVPI"] == ["line"] * 4 * n_persp
     plane = sheets[1].blocks[0]
-    thresholds = [c for c in plane.frame.columns if c.startswith("inc_cost at threshold")]
+    thresholds = [c for c in plane.frame.columns if c.startswith("threshold ")]
     assert len(thresholds) == len(walkback_psa.spec.settings.wtp)
     assert plane.chart.y == tuple(plane.frame.columns[1:])
     path = api.write_results(run_base_case(walkback_psa.spec), tmp_path, [walkback_psa])
     book = openpyxl.load_workbook(path)
-    assert {"PSA", "PSA CE plane", "PSA CEAC"} <= set(book.sheetnames)
+    assert {"PSA", "PSA CE plane", "PSA CEAC and EVPI"} <= set(book.sheetnames)
     assert len(book["PSA CE plane"]._charts) == n_persp
 
 
