@@ -80,7 +80,7 @@ def number_format(column: str, currency: str) -> str | None:
         return "General"
     if column in ("icer", "wtp", "published ICER") or " per 1,000" in column:
         return "#,##0"
-    if "P(cost-effective)" in column:
+    if "P(cost-effective)" in column or column.endswith("(years)"):
         return "0.00"
     if column.startswith(MONEY_PREFIXES) or f"({currency})" in column:
         return "#,##0.00;-#,##0.00"

@@ -392,7 +392,8 @@ def _write_frame(ws, page: Page | None, frame: pd.DataFrame, row: int, currency:
                 cell.alignment = Alignment(vertical="top", indent=1 if j > 1 and isinstance(
                     cell.value, str) and _numeric(frame[frame.columns[j - 2]]) else 0)
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                cell.number_format = formats[column] or "0.0000"
+                cell.number_format = formats[column] or (
+                    "#,##0" if isinstance(cell.value, int) else "0.0000")
             elif (page is not None and isinstance(cell.value, str)
                   and len(cell.value) > wrap[j]):
                 cell.alignment = Alignment(wrap_text=True, vertical="top",
