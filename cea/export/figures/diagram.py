@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
@@ -46,17 +47,23 @@ def state_diagram(spec: ModelSpec, path: str | Path) -> Path:
     ax.set_axis_off()
     ax.grid(False)
     pos = _positions(spec)
+    boxes = {}
     for i, state in enumerate(spec.states):
         x, y = pos[state.name]
-        label = state.name.replace("_", " ")
+        label = "\n".join(textwrap.wrap(state.name.replace("_", " "), 12) or [state.name])
         if state.tunnel > 1:
             label += f"\n(tunnel: {state.tunnel} cycles)"
         if state.initial > 0:
             label += f"\nstart: {state.initial:.0%}"
         colour = "#dddddd" if state.dead else PALETTE[i % len(PALETTE)]
-        ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.2), 0.84, 0.4,
-                                    boxstyle="round,pad=0.02", fc=colour, alpha=0.25,
-                                    ec=colour if not state.dead else "#555555", lw=1.5))
+        # the box fits its label: 10-point text is about 0.075 units a character here
+        rows = label.split("\n")
+        half_w = max(0.42, 0.0375 * max(len(r) for r in rows) + 0.08)
+        half_h = max(0.2, 0.085 * len(rows) + 0.04)
+        boxes[state.name] = FancyBboxPatch((x - half_w, y - half_h), 2 * half_w, 2 * half_h,
+                                           boxstyle="round,pad=0.02", fc=colour, alpha=0.25,
+                                           ec=colour if not state.dead else "#555555", lw=1.5)
+        ax.add_patch(boxes[state.name])
         ax.text(x, y, label, ha="center", va="center", fontsize=10)
     for t in spec.transitions:
         if t.from_state == t.to_state:
@@ -69,9 +76,10 @@ def state_diagram(spec: ModelSpec, path: str | Path) -> Path:
         rad = 0.12
         if abs(x1 - x0) < 1e-9:  # straight down through other boxes: bend around them
             rad = 0.9 if y0 > 0 else 0.3
-            x0 += 0.42
+        # arrows run from box edge to box edge (clipped at the boxes), never over a label
         ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=14,
-                                     shrinkA=28, shrinkB=28, connectionstyle=f"arc3,rad={rad}",
+                                     patchA=boxes[t.from_state], patchB=boxes[t.to_state],
+                                     shrinkA=2, shrinkB=2, connectionstyle=f"arc3,rad={rad}",
                                      color="#333333", lw=1.2))
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
