@@ -193,7 +193,7 @@ def _plane_sheet(result: PSAResult) -> SheetSpec:
         sheet.blocks.append(Block(
             f"Cost-effectiveness plane, {perspective} perspective (first {shown:,} draws)", data,
             "Each point is one draw: incremental QALYs and cost against "
-            f"{result.strategies[0]}. Threshold columns: cost = threshold x QALYs; points "
+            f"{result.strategies[0]}. Dashed lines: cost = threshold x QALYs; points "
             "below a threshold's line are cost-effective at that threshold.",
             Chart("scatter", "inc_qaly", tuple(data.columns[1:]),
                   f"CE plane, {perspective}", "incremental QALYs",
