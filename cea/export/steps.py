@@ -18,8 +18,9 @@ def step_table(result: SteppedResult) -> pd.DataFrame:
     t = result.table
     names = [n + (" (base case)" if b else "") for n, b in zip(t["name"], t["base_case"])]
     frame = pd.DataFrame({"step": t["step"], "step name": names,
-                          "perspective": t["perspective"],
-                          "horizon (years)": t["horizon_years"].round(2),
+                          "perspective, horizon": [
+                              f"{p}, {y:.3g} year{'' if y == 1 else 's'}"
+                              for p, y in zip(t["perspective"], t["horizon_years"])],
                           "strategy": t["strategy"] + " vs " + t["comparator"]})
     for column in t.columns:
         if column.startswith("inc_cost_"):

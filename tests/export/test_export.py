@@ -170,6 +170,24 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
         pdf = tmp_path / "pdf" / "walkback_results.pdf"
         assert done.returncode == 0 and pdf.exists()
         _check_printed(pdf, tmp_path / "pages")
+    _check_one_page_wide(book)
+
+
+def _check_one_page_wide(book) -> None:
+    """Every printed sheet fits A4 landscape's width at its own print scale, never below
+    60%: the sum of its column widths in points (7.2 a character, measured in LibreOffice,
+    see layout.width_pt) times the scale is within 11.69 in less 1 in of margins."""
+    from cea.export.layout import width_pt
+
+    page = (11.69 - 1.0) * 72
+    for ws in book.worksheets:
+        if ws.title == sheet_writer.DATA_SHEET:
+            continue
+        scale = ws.page_setup.scale / 100
+        used = [ws.column_dimensions[c].width for c in ws.column_dimensions
+                if ws.column_dimensions[c].width]
+        assert scale >= 0.6, (ws.title, scale)
+        assert sum(width_pt(w) for w in used) * scale <= page, (ws.title, used, scale)
 
 
 def _pages(pdf) -> list[str]:
