@@ -129,34 +129,40 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
     results = base.results().set_index("strategy").T.rename_axis("measure").reset_index()
     results.columns.name = None
     money = base.spec.settings.money
-    results["measure"] = [header_label(m, money) if m.startswith(("cost", "qaly", "ly"))
+    results["measure"] = [header_label(m, money).removesuffix(f" ({money})")
+                          if m.startswith(("cost", "qaly", "ly"))
                           else m.removeprefix("outcome_").replace("_", " ")
                           for m in results["measure"]]
     sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
                               "marked)", results,
-                              "One line per measure: costs by category, QALYs and life-years, "
-                              "then the counted outcomes."))
+                              f"One line per measure: costs by category ({money}), QALYs and "
+                              "life-years, then the counted outcomes."))
+    sheet.blocks.extend(trace_blocks(base))
     return sheet
 
 
-def trace_sheet(base: BaseCase) -> SheetSpec:
-    """The Markov trace: a chart per strategy (the share of the cohort in each state over
-    the years), then the whole trace on the data sheet."""
+def trace_blocks(base: BaseCase) -> list[Block]:
+    """A chart per strategy of the share of the cohort in each state over the years (its
+    data on the chart data sheet; the whole trace is on the trace sheet)."""
     trace = base.trace()
     states = [c for c in trace.columns if c not in ("strategy", "cycle", "years")]
-    blocks = []
-    for strategy, part in trace.groupby("strategy", sort=False):
-        blocks.append(Block(f"Markov trace, {strategy}", part[["years", *states]]
-                            .reset_index(drop=True),
-                            "Share of the cohort in each state at the start of each cycle.",
-                            Chart("line", "years", tuple(states), f"Trace, {strategy}",
-                                  "years", "share of the cohort", x_format="0.0",
-                                  y_format="0.0", y_range=(0.0, 1.0)), data=True))
-    blocks.append(Block("Markov trace: share of the cohort in each state at the start of "
-                        "each cycle (cycle 0 = entry)", trace,
-                        "Data for the trace figure (<model>_trace.png); not printed.",
-                        data=True))
-    return SheetSpec("trace", blocks)
+    return [Block(f"Markov trace, {strategy}",
+                  part[["years", *states]].reset_index(drop=True),
+                  "Share of the cohort in each state at the start of each cycle; every "
+                  "cycle of every strategy is on the trace sheet.",
+                  Chart("line", "years", tuple(states), f"Trace, {strategy}", "years",
+                        "share of the cohort", x_format="0.0", y_format="0.0",
+                        y_range=(0.0, 1.0)), data=True)
+            for strategy, part in trace.groupby("strategy", sort=False)]
+
+
+def trace_sheet(base: BaseCase) -> SheetSpec:
+    """The whole Markov trace, for analysts (it prints no page; its charts print on the
+    base case sheet)."""
+    return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at the "
+                                     "start of each cycle (cycle 0 = entry)", base.trace(),
+                                     "The same numbers as the trace figure "
+                                     "(<model>_trace.png).")], printed=False)
 
 
 @sheets.register

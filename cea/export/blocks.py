@@ -68,6 +68,9 @@ class SheetSpec:
     #: print scale the sheet's text columns are fitted for (an appendix of long text,
     #: such as the inputs with their sources, prints smaller with fewer wrapped lines)
     fit_scale: float | None = None
+    #: False: a sheet of tables for analysts (e.g. the whole Markov trace), which prints
+    #: no page; its tables are written without print layout
+    printed: bool = True
 
 
 MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_cost",

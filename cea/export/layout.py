@@ -129,6 +129,15 @@ class Page:
             self.used_pt = 0.0
         self.used_pt += height
 
+    def fits(self, height: float) -> bool:
+        """Whether ``height`` points still fit on this page."""
+        return self.used_pt + height <= self.height_pt
+
+    def new_page(self, row: int) -> None:
+        """Start a new page at ``row``."""
+        self.ws.row_breaks.append(Break(id=row - 1))
+        self.used_pt = 0.0
+
     def keep(self, row: int, height: float) -> None:
         """Start a new page at ``row`` unless ``height`` points still fit on this one."""
         if self.used_pt > 0 and self.used_pt + height > self.height_pt:

@@ -93,6 +93,9 @@ def _write_sheet(book, sheet: SheetSpec, currency: str, data: _DataSheet) -> Non
     two charts in a row print side by side."""
     ws = book.create_sheet(sheet_title(sheet.name))
     ws.sheet_view.showGridLines = False
+    if not sheet.printed:
+        _write_unprinted(ws, sheet, currency)
+        return
     printed = [b for b in sheet.blocks if not b.data]
     if printed:
         # a sheet fitted for a smaller scale has room for wider text
@@ -136,8 +139,28 @@ def _write_sheet(book, sheet: SheetSpec, currency: str, data: _DataSheet) -> Non
         headers.append(header)
     if len(sheet.blocks) == 1 and headers and not sheet.blocks[0].data and not moved:
         ws.freeze_panes = ws.cell(row=headers[0] + 1, column=1)
-        ws.print_title_rows = f"{headers[0]}:{headers[0]}"
     page.finish()
+
+
+def _write_unprinted(ws, sheet: SheetSpec, currency: str) -> None:
+    """A sheet of tables that prints no page: each block's title, note and table, one
+    below the other, with the header row frozen when there is one table."""
+    row, widths = 1, {}
+    for block in sheet.blocks:
+        set_cell(ws.cell(row=row, column=1), block.title)
+        ws.cell(row=row, column=1).font = TITLE_FONT
+        set_cell(ws.cell(row=row + 1, column=1), (block.note + " " if block.note else "")
+                 + "This sheet does not print.")
+        ws.cell(row=row + 1, column=1).font = Font(italic=True)
+        for j, need in _widths([block], currency).items():
+            widths[j] = max(widths.get(j, 8), need)
+        header = row + 2
+        row = _write_frame(ws, None, block.frame, header, currency, widths) + 1
+        if len(sheet.blocks) == 1:
+            ws.freeze_panes = ws.cell(row=header + 1, column=1)
+    for j, width in widths.items():
+        ws.column_dimensions[get_column_letter(j)].width = width
+    ws.print_area = f"A{row + 1}:A{row + 1}"  # an empty cell: the sheet prints no page
 
 
 def _elsewhere(block: Block) -> bool:
@@ -363,47 +386,60 @@ def _write_frame(ws, page: Page | None, frame: pd.DataFrame, row: int, currency:
     wrap = {j: widths.get(j, 10) - 1 for j in range(1, n_cols + 1)}
     if tail:
         wrap[n_cols] = sum(widths.get(k, 10) for k in range(n_cols, edge + 1)) - 1
-    if page is not None:
-        page.row(row, _header_pt(frame, currency, wrap))
-    for j, column in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=row, column=j)
-        set_cell(cell, header_label(str(column), currency))
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=page is not None, vertical="top",
-                                   horizontal="right" if _numeric(frame[column]) else "left")
-    if tail:
-        ws.merge_cells(start_row=row, start_column=n_cols, end_row=row, end_column=edge)
+    header_pt = _header_pt(frame, currency, wrap)
+
+    def write_header(r: int) -> None:
+        for j, column in enumerate(frame.columns, start=1):
+            cell = ws.cell(row=r, column=j)
+            set_cell(cell, header_label(str(column), currency))
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=page is not None, vertical="top",
+                                       horizontal="right" if _numeric(frame[column])
+                                       else "left")
+        if tail:
+            ws.merge_cells(start_row=r, start_column=n_cols, end_row=r, end_column=edge)
+        if page is not None:
+            page.row(r, header_pt)
+
+    write_header(row)
     formats = {column: number_format(str(column), currency) or _digits(frame[column])
                or ("#,##0" if pd.api.types.is_integer_dtype(frame[column]) else None)
                for column in frame.columns}
     across = sum(widths.get(k, 10) for k in range(1, edge + 1)) - 1
     for i, values in enumerate(frame.itertuples(index=False)):
-        row += 1
-        height = 1
-        for j, (column, value) in enumerate(zip(frame.columns, values), start=1):
-            cell = ws.cell(row=row, column=j)
+        cells, height = [], 1  # (value, indent, wrapped) per column, then the row's lines
+        for j, (_column, value) in enumerate(zip(frame.columns, values), start=1):
             if page is not None and isinstance(value, (bool, np.bool_)):
                 value = "yes" if value else "no"  # printed: words, not TRUE and FALSE
-            set_cell(cell, plain(VALUE_WORDS.get(value, value) if isinstance(value, str)
-                                 else value))
-            if page is not None:  # every cell of a row starts at its top, as wrapped text
-                # does; text after a column of numbers is set off from them
-                cell.alignment = Alignment(vertical="top", indent=1 if j > 1 and isinstance(
-                    cell.value, str) and _numeric(frame[frame.columns[j - 2]]) else 0)
+            value = plain(VALUE_WORDS.get(value, value) if isinstance(value, str) else value)
+            # text after a column of numbers is set off from them
+            indent = 1 if (page is not None and j > 1 and isinstance(value, str)
+                           and _numeric(frame[frame.columns[j - 2]])) else 0
+            wrapped = page is not None and isinstance(value, str) and len(value) > wrap[j]
+            if wrapped:
+                height = max(height, lines(value, wrap[j] - indent))
+            cells.append((value, indent, wrapped))
+        text = None if detail is None else plain(detail.iloc[i])
+        text_pt = ROW_PT * lines(text, across - widths.get(1, 10)) if text else 0.0
+        if page is not None and i and not page.fits(ROW_PT * height + text_pt):
+            page.new_page(row + 1)  # the table goes on: its header again at the top
+            row += 1
+            write_header(row)
+        row += 1
+        for j, (column, (value, indent, wrapped)) in enumerate(zip(frame.columns, cells),
+                                                               start=1):
+            cell = ws.cell(row=row, column=j)
+            set_cell(cell, value)
+            if page is not None:  # every cell of a row starts at its top
+                cell.alignment = Alignment(vertical="top", indent=indent, wrap_text=wrapped)
             if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
                 cell.number_format = formats[column] or (
                     "#,##0" if isinstance(cell.value, int) else "0.0000")
-            elif (page is not None and isinstance(cell.value, str)
-                  and len(cell.value) > wrap[j]):
-                cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                           indent=cell.alignment.indent)
-                height = max(height, lines(cell.value, wrap[j] - cell.alignment.indent))
         if tail:
             ws.merge_cells(start_row=row, start_column=n_cols, end_row=row, end_column=edge)
         if page is not None:
             page.row(row, ROW_PT * height)
-        text = None if detail is None else plain(detail.iloc[i])
         if text:
             row += 1
             cell = ws.cell(row=row, column=min(2, edge))
@@ -413,7 +449,7 @@ def _write_frame(ws, page: Page | None, frame: pd.DataFrame, row: int, currency:
             ws.merge_cells(start_row=row, start_column=min(2, edge), end_row=row,
                            end_column=edge)
             if page is not None:
-                page.row(row, ROW_PT * lines(text, across - widths.get(1, 10)))
+                page.row(row, text_pt)
     return row + 1
 
 

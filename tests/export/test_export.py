@@ -174,14 +174,17 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
 
 
 def _check_one_page_wide(book) -> None:
-    """Every printed sheet fits A4 landscape's width at its own print scale, never below
+    """The chart data and trace sheets print nothing (their print area is one empty
+    cell); every other sheet fits A4 landscape's width at its own print scale, never below
     60%: the sum of its column widths in points (7.2 a character, measured in LibreOffice,
     see layout.width_pt) times the scale is within 11.69 in less 1 in of margins."""
     from cea.export.layout import width_pt
 
     page = (11.69 - 1.0) * 72
     for ws in book.worksheets:
-        if ws.title == sheet_writer.DATA_SHEET:
+        if ws.title in (sheet_writer.DATA_SHEET, "trace"):  # they print no page
+            area = ws.print_area.split("!")[-1].replace("$", "").split(":")[0]
+            assert ws[area].value is None, (ws.title, area)
             continue
         scale = ws.page_setup.scale / 100
         used = [ws.column_dimensions[c].width for c in ws.column_dimensions
