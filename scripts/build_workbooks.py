@@ -100,14 +100,71 @@ ABS_EARN = "ABS Employee Earnings, Aug 2023: median weekly earnings of employees
 CALIBRATED = "cea calibrate on the calibration sheet"
 
 
+#: Plain words for the WalkBack parameters that the results show by name (tornado, EVPPI,
+#: Sobol indices, PSA tables); the others are shown by their identifiers.
+WALKBACK_LABELS = {
+    "age0": "age at entry",
+    "p_female": "share of women",
+    "median_recur_days": "median days to recurrence",
+    "sigma_recur": "Weibull 1/shape",
+    "p_recur_year": "later recurrence, 1-year risk",
+    "p_cs_share": "care-seeking share",
+    "hr_al": "HR, activity-limiting",
+    "hr_cs": "HR, care-seeking",
+    "hr_recovery": "HR, recovery",
+    "effect_first_years": "effect years, first recurrence",
+    "effect_later_years": "effect years, later",
+    "effect_retained": "trial effect retained",
+    "median_episode_al_days": "days, limiting episode",
+    "median_episode_cs_days": "days, care-seeking episode",
+    "u_pain_free": "utility, pain free",
+    "u_gain_between": "utility gain between episodes",
+    "u_al": "utility, limiting episode",
+    "u_cs": "utility, care-seeking episode",
+    "c_physio_initial": "fee, initial consultation",
+    "c_physio_standard": "fee, standard consultation",
+    "n_full_sessions": "later full sessions",
+    "n_checkins": "brief check-ins",
+    "checkin_share": "check-in fee share",
+    "p_attend": "share of sessions attended",
+    "p_telehealth": "share of sessions by telehealth",
+    "tele_fee_ratio": "telehealth fee ratio",
+    "c_pedometer": "pedometer and diary",
+    "c_training": "physio training per person",
+    "c_cs_episode_2015": "cost, care-seeking episode",
+    "cpi_health_2024": "health price index 2024",
+    "lfp_female": "women in the labour force",
+    "lfp_male": "men in the labour force",
+    "wage_week_female": "weekly earnings, women",
+    "wage_week_male": "weekly earnings, men",
+    "earnings_index_2024": "earnings index 2024",
+    "absence_value_share": "share of a lost day valued",
+    "days_lost_al": "work days lost, limiting",
+    "days_lost_cs": "work days lost, care-seeking",
+    "n_ae_excess": "excess adverse events",
+    "c_gp_visit": "GP visit, adverse event",
+    "qaly_loss_ae": "QALY loss, adverse event",
+    "hr_swim": "HR, swimming",
+    "c_pool_entry": "pool entry",
+    "n_swim_subsidised": "pool entries paid",
+}
+
+
+def _labelled(rows: list[list]) -> list[list]:
+    """Parameter rows with a last column, ``label``, from :data:`WALKBACK_LABELS`."""
+    width = len(PARAMETER_HEADER)
+    return [[*row, *[None] * (width - len(row)), WALKBACK_LABELS.get(row[0])] for row in rows]
+
+
 def walkback() -> dict[str, list[list]]:
     """The WalkBack model (docs/walkback-model.md)."""
     uc, wb, sw = "usual care", "walkback", "swimming"
     sheets = {
         "settings": _walkback_settings(),
-        "parameters": [list(PARAMETER_HEADER), *_walkback_cohort(), *_walkback_recurrence(),
-                       *_walkback_effect(), *_walkback_episodes(), *_walkback_costs(),
-                       *_walkback_absence(), *_walkback_harms(), *_walkback_swimming()],
+        "parameters": [[*PARAMETER_HEADER, "label"], *_labelled([
+            *_walkback_cohort(), *_walkback_recurrence(), *_walkback_effect(),
+            *_walkback_episodes(), *_walkback_costs(), *_walkback_absence(),
+            *_walkback_harms(), *_walkback_swimming()])],
         "states": _walkback_states(),
         "strategies": _walkback_strategies(uc, wb, sw),
         "transitions": _walkback_transitions(uc, wb, sw),

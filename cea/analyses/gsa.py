@@ -305,7 +305,8 @@ def _decision(spec: ModelSpec, func: str, wtp, perspective, groups: bool, chunk_
                              progress=progress)
         return decision_outputs(spec, outcomes, wtp=thresholds, perspectives=chosen)
 
-    context = {"model_name": spec.settings.model_name, "currency": spec.settings.money}
+    context = {"model_name": spec.settings.model_name, "currency": spec.settings.money,
+               "labels": {p.name: p.label for p in spec.parameters if p.label}}
     return inputs, to_table, evaluate, context
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from cea.analyses.voi import EVPPIResult
 from cea.export.excel import Block, Chart, SheetSpec
-from cea.export.labels import slug
+from cea.export.labels import parameter_words, slug
 from cea.export.present import figures, files, owned, sheets, summary
 from cea.export.psa import PSA_PATTERNS, psa_figures, psa_sheets
 
@@ -18,12 +18,23 @@ __all__ = ["evppi_sheet"]
 TOP = 15
 
 
-def evppi_sheet(table: pd.DataFrame, money: str) -> SheetSpec:
+def _worded(table: pd.DataFrame, words) -> pd.DataFrame:
+    """EVPPI rows of single parameters named in the reader's words (groups keep theirs)."""
+    out = table.copy()
+    out["label"] = [words(label) if kind == "parameter" else label
+                    for label, kind in zip(table["label"], table["kind"])]
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def evppi_sheet(table: pd.DataFrame, money: str, words=None) -> SheetSpec:
     """Sheet ``EVPPI``: a bar chart per perspective with a bar per threshold (perspectives
     side by side), then one table of the largest EVPPIs in every perspective and
-    threshold."""
+    threshold. ``words``: a parameter's name in the reader's words (default: its name;
+    see :func:`cea.export.labels.parameter_words`)."""
     sheet = SheetSpec("EVPPI")
     columns = {}
+    table = _worded(table, words or parameter_words(None))
     for perspective, part in table.groupby("perspective", sort=False):
         bars = part.pivot_table(index="label", columns="wtp", values="evppi", sort=False)
         bars = bars.loc[bars.max(axis=1).sort_values().index[-TOP:]]
@@ -63,7 +74,8 @@ def evppi_sheet(table: pd.DataFrame, money: str) -> SheetSpec:
 
 @sheets.register
 def _sheets(result: EVPPIResult) -> list[SheetSpec]:
-    return [*psa_sheets(result.psa), evppi_sheet(result.table, result.spec.settings.money)]
+    return [*psa_sheets(result.psa), evppi_sheet(result.table, result.spec.settings.money,
+                                                 parameter_words(result.spec))]
 
 
 @summary.register
@@ -79,7 +91,8 @@ def _figures(result: EVPPIResult, out_dir: Path, name: str) -> list[Path]:
 
     paths = psa_figures(result.psa, out_dir, name)
     for perspective in result.psa.perspectives:
-        part = result.table[result.table["perspective"] == perspective]
+        part = _worded(result.table[result.table["perspective"] == perspective],
+                       parameter_words(result.spec))
         if len(part):
             paths.append(draw.evppi_figure(
                 part, Path(out_dir) / f"{name}_psa_evppi_{slug(perspective)}.png",

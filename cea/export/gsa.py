@@ -9,7 +9,7 @@ import pandas as pd
 
 from cea.analyses.gsa_results import MorrisResult, SobolResult, outputs, title
 from cea.export.excel import Block, Chart, SheetSpec
-from cea.export.labels import slug
+from cea.export.labels import parameter_words, slug, with_words
 from cea.export.present import figures, owned, sheets
 
 __all__ = []
@@ -43,6 +43,7 @@ def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str,
     for label, part in _main_outputs(result.indices, result.labels):
         heading = f"{result.method}: {title(label, result.context)}"
         frame = part.sort_values(result.rank, ascending=False)[list(result.main_columns)]
+        frame = with_words(frame, "parameter", parameter_words(result.context.get("labels")))
         frame = frame.head(TOP)  # every index is in the table of all indices
         if (frame["members"] == frame["parameter"]).all():
             frame = frame.drop(columns="members")
@@ -59,8 +60,9 @@ def _figure_targets(result, out_dir, name):
     found = outputs(result.indices, result.labels)
     multi = len({label.get("comparison") for label, _ in found}) > 1
     tag = result.method.split()[0].lower()
-    return [(label, rows, Path(out_dir) / _figure_name(model, tag, label, multi))
-            for label, rows in found]
+    words = parameter_words(result.context.get("labels"))
+    return [(label, with_words(rows, "parameter", words),
+             Path(out_dir) / _figure_name(model, tag, label, multi)) for label, rows in found]
 
 
 @sheets.register

@@ -20,7 +20,7 @@ def inputs_sheet(spec: ModelSpec) -> SheetSpec:
     """Every input as the workbook gave it: parameters, states, transitions, strategies."""
     rows = []
     for p in spec.parameters:
-        about = p.description.rstrip() + (
+        about = (f"{p.label}: " if p.label else "") + p.description.rstrip() + (
             ("" if p.description.rstrip().endswith((".", ")")) or not p.description
              else ".") + f" Source: {p.source}" if p.source else "")
         rows.append({

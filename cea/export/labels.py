@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["STATUS_LABELS", "STATUS_WORDS", "icer_words", "pair_icer", "slug"]
+__all__ = ["STATUS_LABELS", "STATUS_WORDS", "icer_words", "pair_icer", "parameter_words",
+           "slug", "with_words"]
 
 STATUS_WORDS = {"dominated": "dominated", "extended_dominated": "extendedly dominated"}
 #: Every status of the incremental analysis in plain words (sheets and report alike).
@@ -36,3 +37,20 @@ def pair_icer(pair: pd.DataFrame) -> list:
     """ICER of each strategy against the comparator, or its verdict where it has none."""
     return [float(icer) if np.isfinite(icer) else verdict
             for verdict, icer in zip(pair["verdict"], pair["icer"])]
+
+
+def parameter_words(labels) -> callable:
+    """The reader's words for a parameter: its label from the parameters sheet, else its
+    name (a group, or a parameter without a label, keeps its name). ``labels``: a model
+    spec, or a mapping of name to label."""
+    if hasattr(labels, "parameters"):
+        labels = {p.name: p.label for p in labels.parameters if p.label}
+    words = dict(labels or {})
+    return lambda name: words.get(name, name)
+
+
+def with_words(frame: pd.DataFrame, column: str, words) -> pd.DataFrame:
+    """``frame`` with the parameter names of ``column`` in the reader's words."""
+    frame = frame.copy()
+    frame[column] = [words(v) if isinstance(v, str) else v for v in frame[column]]
+    return frame

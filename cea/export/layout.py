@@ -78,7 +78,7 @@ def fit_widths(widths: dict[int, float], floors: dict[int, float],
     its header). ``scale``: fit for this scale first instead of :data:`FIT_SCALE`."""
     widths = dict(widths)
     for fit, text_floor in ((scale or FIT_SCALE, TEXT_FLOOR), (MIN_SCALE, MIN_TEXT_WIDTH)):
-        floor = {j: max(f, text_floor) if f == MIN_TEXT_WIDTH else f
+        floor = {j: min(widths.get(j, f), max(f, text_floor)) if f == MIN_TEXT_WIDTH else f
                  for j, f in floors.items()}
         while sum(widths.values()) > page_chars(fit):
             narrowable = [j for j, w in widths.items() if w > floor.get(j, 8)]

@@ -9,7 +9,7 @@ import pandas as pd
 from cea.analyses.one_way import OneWayResult
 from cea.analyses.ranges import MONEY, OUTCOMES, Selection
 from cea.export.excel import Block, Chart, SheetSpec
-from cea.export.labels import slug
+from cea.export.labels import parameter_words, slug
 from cea.export.present import figures, owned, sheets
 from cea.model.spec import ModelSpec
 
@@ -23,7 +23,8 @@ def _sheets(result: OneWayResult) -> list[SheetSpec]:
     sheet = SheetSpec("one-way")
     tables, charts = [], []  # the tables, then the charts side by side
     for perspective in result.spec.settings.perspectives:
-        table, chart = _tornado_blocks(result.tornado(perspective=perspective), result.spec)
+        table, chart = _tornado_blocks(worded(result.tornado(perspective=perspective),
+                                              result.spec), result.spec)
         tables.append(table)
         charts.append(chart)
     sheet.blocks += [*tables, *charts]
@@ -44,12 +45,24 @@ def _figures(result: OneWayResult, out_dir: Path, name: str) -> list[Path]:
 
     paths = []
     for perspective in result.spec.settings.perspectives:
-        table = result.tornado(perspective=perspective)
+        table = worded(result.tornado(perspective=perspective), result.spec)
         path = Path(out_dir) / f"{name}_tornado_{slug(perspective)}.png"
         paths.append(tornado_figure(table, path, title=f"{name}: one-way sensitivity, "
                                     f"{perspective} perspective",
                                     currency=result.spec.settings.money))
     return paths
+
+
+def worded(table: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    """The tornado table with parameters in the reader's words (their labels): the
+    ``parameter`` column, and ``label`` (``name (low / high)``) with the name replaced."""
+    words = parameter_words(spec)
+    out = table.copy()
+    out["label"] = [words(p) + label[len(p):] if label.startswith(p) else label
+                    for p, label in zip(table["parameter"], table["label"])]
+    out["parameter"] = [words(p) for p in table["parameter"]]
+    out.attrs = dict(table.attrs)
+    return out
 
 
 #: Parameters shown in the printed tornado (all of them are in the one-way table).

@@ -14,7 +14,7 @@ import pandas as pd
 from cea.analyses.draws import BLOCK
 from cea.analyses.psa import PSAResult, population_factor
 from cea.export.excel import Block, Chart, SheetSpec
-from cea.export.labels import icer_words, slug
+from cea.export.labels import icer_words, parameter_words, slug, with_words
 from cea.export.present import figures, files, owned, sheets, summary
 from cea.export.tables import write_psa_tables
 
@@ -156,12 +156,15 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
                                   f"{perspective} perspective", table,
                                   "the same ICERs as above, with status and comparator",
                                   data=True))
+    words = parameter_words(result.spec)
     sheet.blocks.append(Block("Sampled parameters against their distributions",
-                              result.parameter_summary(),
+                              with_words(result.parameter_summary(), "parameter", words),
                               "Under each parameter: its distribution.", detail="distribution"))
     if result.spec.correlations:
         sheet.blocks.append(Block("Rank (Spearman) correlations, requested and sampled",
-                                  result.correlation_check()))
+                                  with_words(with_words(result.correlation_check(),
+                                                        "parameter_1", words),
+                                             "parameter_2", words)))
     return sheet
 
 

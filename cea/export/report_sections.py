@@ -26,7 +26,7 @@ from cea.analyses.psa import PSAResult, population_factor
 from cea.analyses.ranges import MONEY, OUTCOMES
 from cea.analyses.scenarios import ScenarioResults
 from cea.analyses.voi import EVPPIResult
-from cea.export.labels import STATUS_LABELS, icer_words
+from cea.export.labels import STATUS_LABELS, icer_words, parameter_words
 from cea.export.text import qaly_text
 
 __all__ = ["Number", "escape", "evppi_section", "icer_frame", "one_way_section",
@@ -268,7 +268,11 @@ def evppi_section(result: EVPPIResult) -> tuple[str, str]:
                "share of EVPI": share, f"EVPPI, population ({m})": whole}
     for (perspective, wtp), part in t.groupby(["perspective", "wtp"], sort=False):
         top = part.sort_values("evppi", ascending=False, kind="stable").head(TOP)
-        frame = pd.DataFrame({"parameter or group": top["label"], "kind": top["kind"],
+        words = parameter_words(result.spec)
+        frame = pd.DataFrame({"parameter or group": [
+                                  words(v) if k == "parameter" else v
+                                  for v, k in zip(top["label"], top["kind"])],
+                              "kind": top["kind"],
                               "members": np.where(top["kind"] == "parameter", "",
                                                   top["parameters"]),
                               f"EVPPI per person ({m})": top["evppi"],
@@ -299,7 +303,9 @@ def one_way_section(result: OneWayResult) -> tuple[str, str]:
         fmt = money if sel.outcome in MONEY else increment
         words = OUTCOMES[sel.outcome]
         top = t.head(TOP)
-        frame = pd.DataFrame({"parameter": top["parameter"], "range from": top["range_source"],
+        frame = pd.DataFrame({"parameter": [parameter_words(result.spec)(p)
+                                            for p in top["parameter"]],
+                              "range from": top["range_source"],
                               "low value": top["low_value"], "base value": top["base_value"],
                               "high value": top["high_value"],
                               f"{words} at low{unit}": top["outcome_low"],

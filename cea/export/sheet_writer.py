@@ -346,9 +346,10 @@ def _widths(blocks: Sequence[Block], currency: str, tails: bool = False,
             else:
                 need = max(need, _number_width(values))
             widths[j] = max(widths.get(j, 8), need)
-    for j, need in wanted:
+    for j, need in wanted:  # widen the tail's own column only if its span is too narrow
         span = sum(w for k, w in widths.items() if k >= j)
-        widths[j] = widths.get(j, 8) + max(0.0, need - span)
+        if span < need:
+            widths[j] = max(8.0, widths.get(j, 0.0) + need - span)
     return widths
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cea.analyses.steps import SteppedResult
 from cea.export.excel import Block, SheetSpec
+from cea.export.labels import parameter_words, with_words
 from cea.export.present import sheets
 
 __all__ = ["step_table"]
@@ -54,7 +55,7 @@ def _sheets(result: SteppedResult) -> list[SheetSpec]:
     if len(result.thresholds):
         blocks.append(Block(
             "Reconciliation by parameter: the value that reproduces the published ICER",
-            result.thresholds,
+            with_words(result.thresholds, "parameter", parameter_words(result.spec)),
             "Threshold analysis at a willingness to pay equal to the published ICER, over the "
             "parameter's one-way range and then a range nine widths wider; the one-off cost "
             "is the value-based price. Shown, not applied: no input is tuned to the "

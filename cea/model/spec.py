@@ -48,6 +48,8 @@ class Parameter:
     calibrate: bool = False
     #: the cell of the distribution, for messages about it
     distribution_cell: str = ""
+    #: plain words for the parameter in the results (blank: its name)
+    label: str = ""
 
     @property
     def is_free(self) -> bool:

@@ -77,7 +77,7 @@ def read_parameters(sheet: SheetData, tables, problems: Problems):
             low=row.number("low"), high=row.number("high"),
             distribution=_distribution(row, name, problems), group=row.text("group") or "",
             cell=value_cell.ref, calibrate=row.boolean("calibrate"),
-            distribution_cell=row.cell("distribution").ref,
+            distribution_cell=row.cell("distribution").ref, label=row.text("label") or "",
         )
         _check_parameter(parameter, row, problems)
         parameters.append(parameter)

@@ -52,6 +52,8 @@ SHEETS: tuple[Sheet, ...] = (
                      "p_ (probability), r_ (rate), c_ (cost), u_ (utility), hr_/rr_ (ratios) "
                      "are checked against their ranges."),
               Column("value", "expression", True, "Base value: a number or an expression."),
+              Column("label", "text", doc="Plain words for the parameter where results "
+                     "name it (tornado, EVPPI, Sobol indices, PSA tables); blank: its name."),
               Column("unit", "text", doc="Unit, e.g. 'AUD 2024', 'per year', 'days'."),
               Column("description", "text", doc="What it is."),
               Column("source", "text", doc="Citation, or 'assumption'."),

@@ -207,6 +207,9 @@ def test_evppi_section_lists_the_top_sets_per_perspective_and_threshold(walkback
     markdown, (_, psa, evppi, _) = walkback_md
     text = part(markdown, "Value of information (EVPPI)")
     table = evppi.table
+    # single parameters are named by the parameters sheet's label column, groups by name
+    words = {p.name: p.label or p.name for p in evppi.spec.parameters}
+    assert words["hr_cs"] == "HR, care-seeking"
     assert len(table) == 4 * 2 * 2
     for (perspective, wtp), group in table.groupby(["perspective", "wtp"], sort=False):
         heading = f"### {perspective} perspective, threshold {wtp:,.0f} {MONEY} per QALY"
@@ -217,7 +220,8 @@ def test_evppi_section_lists_the_top_sets_per_perspective_and_threshold(walkback
         assert len(lines) == len(ranked)
         for line, r in zip(lines, ranked.itertuples(index=False)):
             members = "" if r.kind == "parameter" else r.parameters
-            assert line == row(escape(r.label), r.kind, members, money(r.evppi), money(r.se),
+            shown = words[r.label] if r.kind == "parameter" else r.label
+            assert line == row(escape(shown), r.kind, members, money(r.evppi), money(r.se),
                                f"{r.share:.1%}", f"{r.evppi_population:,.0f}")
     assert f"EVPPI per person ({MONEY})" in text and f"standard error ({MONEY})" in text
 
@@ -225,13 +229,15 @@ def test_evppi_section_lists_the_top_sets_per_perspective_and_threshold(walkback
 def test_one_way_section_gives_the_top_ten_of_the_tornado(walkback_md, walkback):
     markdown, (*_, result) = walkback_md
     text = part(markdown, "One-way sensitivity analysis")
+    words = {p.name: p.label or p.name for p in walkback.parameters}
     for perspective in walkback.settings.perspectives:
         tornado = result.tornado(perspective=perspective)
         block = text[text.index(f"### {perspective} perspective"):].split("\n### ")[0]
         lines = [line for line in block.splitlines() if line.startswith("| ")][1:]
         assert len(lines) == 10 < len(tornado)
         for line, r in zip(lines, tornado.head(10).itertuples(index=False)):
-            assert line == row(escape(r.parameter), r.range_source, f"{r.low_value:,.6g}",
+            assert line == row(escape(words[r.parameter]), r.range_source,
+                               f"{r.low_value:,.6g}",
                                f"{r.base_value:,.6g}", f"{r.high_value:,.6g}",
                                money(r.outcome_low), money(r.outcome_high), money(r.swing),
                                "yes" if r.decision_changes else "")
