@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -54,6 +55,28 @@ def _main_blocks(result, note: str, chart_y: tuple[str, ...], y_title: str,
     return blocks
 
 
+#: Outcomes of the indices in plain words.
+OUTCOME_WORDS = {"inc_nmb": "incremental NMB", "inc_cost": "incremental cost",
+                 "inc_qaly": "incremental QALYs", "nmb": "NMB", "cost": "cost", "qaly": "QALYs"}
+
+
+def _summary_words(result) -> pd.DataFrame:
+    """The summary per outcome with outcomes and the inputs it names in plain words."""
+    frame = result.summary()
+    labels = result.context.get("labels") or {}
+    if "outcome" in frame:
+        frame["outcome"] = [OUTCOME_WORDS.get(v, v) for v in frame["outcome"]]
+    if labels:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(labels, key=len,
+                                                                        reverse=True)))
+                             + r")\b")
+        for column in frame.columns:
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                frame[column] = [pattern.sub(lambda m: labels[m.group(1)], v)
+                                 if isinstance(v, str) else v for v in frame[column]]
+    return frame
+
+
 def _figure_targets(result, out_dir, name):
     """(label, rows, path) per output."""
     model = name or result.context.get("model_name", "model")
@@ -72,9 +95,9 @@ def _sobol_sheets(result: SobolResult) -> list[SheetSpec]:
         result, "S1: share of the variance explained by the input alone; ST: including its "
         f"interactions. {result.conf_level:.0%} bootstrap intervals.", ("ST", "S1"),
         "share of variance", "0.00")
-    blocks += [Block("Summary per outcome", result.summary(),
-                     "sum_S1 near 1: the inputs act additively; top_ST: the three inputs "
-                     "with the largest total index."),
+    blocks += [Block("Summary per outcome", _summary_words(result),
+                     "Sum of S1 near 1: the inputs act additively; largest total-order "
+                     "indices: the three inputs with the largest ST."),
                Block("Design and convergence", result.design()),
                Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
     if result.second is not None:
@@ -102,7 +125,7 @@ def _morris_sheets(result: MorrisResult) -> list[SheetSpec]:
         result, "mu_star: mean absolute change in the outcome when the input moves by half "
         "its probability range; sigma: spread of those changes (non-linearity or "
         "interactions).", ("mu_star",), "mean absolute effect", "#,##0")
-    blocks += [Block("Summary per outcome", result.summary()),
+    blocks += [Block("Summary per outcome", _summary_words(result)),
                Block("Design", result.design()),
                Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
     return [SheetSpec("gsa morris", blocks)]
