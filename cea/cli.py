@@ -140,10 +140,12 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cea import api  # imported when a command runs, not at start-up
+    # the reader and the engine only, not the API with its analyses and exports (start-up)
+    from cea.engine import run
+    from cea.workbook import load_workbook
 
-    model = api.load(args.workbook)
-    api.run(model)  # checks every transition matrix of the base case
+    model = load_workbook(args.workbook)
+    run(model)  # checks every transition matrix of the base case
     s = model.settings
     print(f"{args.workbook}: no problems found. {len(model.parameters)} parameters "
           f"({len(model.free_parameters)} free), {len(model.states)} states, "

@@ -14,12 +14,22 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import cached_property
+from functools import cached_property, partial
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-from scipy import stats
+
+
+def _scipy(name: str, *args, **kwargs):
+    """The frozen ``scipy.stats`` distribution ``name(*args, **kwargs)``.
+
+    ``scipy.stats`` is imported when a distribution is first sampled or summarised, not
+    when a workbook is read (0.6 s of start-up): reading checks each fit in closed form.
+    """
+    from scipy import stats  # imported here, see above
+
+    return getattr(stats, name)(*args, **kwargs)
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -158,7 +168,10 @@ class Distribution(ABC):
         given = ", ".join(f"{k}={v:.12g}" for k, v in self.inputs.items())
         try:
             with np.errstate(all="ignore"):
-                mean, sd = self.mean, self.sd
+                mean, sd = self._moments(self._fitted[0])
+                if not (math.isfinite(mean) and 0 < sd < math.inf):
+                    # the closed form can overflow where scipy's moments do not: ask scipy
+                    mean, sd = self.mean, self.sd
         except ArithmeticError as exc:  # ZeroDivisionError, OverflowError
             raise _fail(self.name, f"inputs {given} are too extreme to fit") from exc
         if not (math.isfinite(mean) and 0 < sd < math.inf):
@@ -173,6 +186,20 @@ class Distribution(ABC):
     def _fitted(self) -> tuple[dict[str, float], Any]:
         return self._fit(self._params)
 
+    @cached_property
+    def _frozen(self):
+        """The fitted ``scipy.stats`` distribution (made on first use)."""
+        return self._fitted[1]()
+
+    def _moments(self, fitted: dict[str, float]) -> tuple[float, float]:
+        """Mean and SD in closed form from the fitted parameters, where a subclass has
+        them (checking a fit then needs no ``scipy.stats``); else from scipy."""
+        return float(self._frozen.mean()), float(self._frozen.std())
+
+    def bounds(self) -> tuple[float, float]:
+        """The support in closed form where a subclass has it, else :attr:`support`."""
+        return self.support
+
     @property
     def fitted(self) -> dict[str, float]:
         """Fitted parameters, e.g. ``{"alpha": 38.0, "beta": 57.0}`` for a beta."""
@@ -183,28 +210,34 @@ class Distribution(ABC):
         u = np.asarray(u, dtype=float)
         if not np.all((u > 0) & (u < 1)):
             raise _fail(self.name, "ppf needs uniforms strictly between 0 and 1")
-        return np.asarray(self._fitted[1].ppf(u), dtype=float)
+        return np.asarray(self._frozen.ppf(u), dtype=float)
 
     @property
     def mean(self) -> float:
         """Mean of the fitted distribution."""
-        return float(self._fitted[1].mean())
+        return float(self._frozen.mean())
 
     @property
     def sd(self) -> float:
         """Standard deviation of the fitted distribution."""
-        return float(self._fitted[1].std())
+        return float(self._frozen.std())
 
     @property
     def support(self) -> tuple[float, float]:
         """Lowest and highest value a draw can take, e.g. ``(0.0, 1.0)`` for a beta."""
-        low, high = self._fitted[1].support()
+        low, high = self._frozen.support()
         return float(low), float(high)
 
     def describe(self) -> str:
         """Human-readable text, e.g. ``beta(α=38, β=57): mean 0.4, SD 0.05``."""
         args = ", ".join(f"{_SYMBOLS.get(k, k)}={v:.4g}" for k, v in self._fitted[0].items())
         return f"{self.name}({args}): mean {self.mean:.4g}, SD {self.sd:.4g}"
+
+
+def _beta_moments(a: float, b: float) -> tuple[float, float]:
+    """Mean and SD of Beta(a, b)."""
+    total = a + b
+    return a / total, math.sqrt(a * b / (total * total * (total + 1)))
 
 
 @_register
@@ -248,7 +281,13 @@ class Beta(Distribution):
         else:
             k = p["mean"] * (1 - p["mean"]) / p["se"] ** 2 - 1
             a, b = p["mean"] * k, (1 - p["mean"]) * k
-        return {"alpha": a, "beta": b}, stats.beta(a, b)
+        return {"alpha": a, "beta": b}, partial(_scipy, "beta", a, b)
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        return _beta_moments(f["alpha"], f["beta"])
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, 1.0
 
 
 @_register
@@ -267,7 +306,13 @@ class Gamma(Distribution):
 
     def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
         shape, scale = p["mean"] ** 2 / p["se"] ** 2, p["se"] ** 2 / p["mean"]
-        return {"shape": shape, "scale": scale}, stats.gamma(shape, scale=scale)
+        return {"shape": shape, "scale": scale}, partial(_scipy, "gamma", shape, scale=scale)
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        return f["shape"] * f["scale"], math.sqrt(f["shape"]) * f["scale"]
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
 
 @_register
@@ -310,10 +355,20 @@ class Lognormal(Distribution):
             sigma = math.sqrt(math.log1p(p["se"] ** 2 / p["mean"] ** 2))
             mu = math.log(p["mean"]) - sigma**2 / 2
         else:
-            z = stats.norm.ppf(1 - (1 - p["level"]) / 2)
+            # scipy.special.ndtri is what scipy.stats.norm.ppf computes (same bits)
+            from scipy.special import ndtri  # imported only for an interval's level
+
+            z = float(ndtri(1 - (1 - p["level"]) / 2))
             mu = math.log(p["estimate"])
             sigma = (math.log(p["high"]) - math.log(p["low"])) / (2 * z)
-        return {"mu": mu, "sigma": sigma}, stats.lognorm(sigma, scale=math.exp(mu))
+        return {"mu": mu, "sigma": sigma}, partial(_scipy, "lognorm", sigma, scale=math.exp(mu))
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        mean = math.exp(f["mu"] + f["sigma"] ** 2 / 2)
+        return mean, mean * math.sqrt(math.expm1(f["sigma"] ** 2))
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
 
 @_register
@@ -331,7 +386,13 @@ class Normal(Distribution):
     positive = ("sd",)
 
     def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
-        return {"mu": p["mean"], "sigma": p["sd"]}, stats.norm(p["mean"], p["sd"])
+        return {"mu": p["mean"], "sigma": p["sd"]}, partial(_scipy, "norm", p["mean"], p["sd"])
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        return f["mu"], f["sigma"]
+
+    def bounds(self) -> tuple[float, float]:
+        return -math.inf, math.inf
 
 
 @_register
@@ -361,7 +422,10 @@ class TruncNormal(Distribution):
     def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
         a, b = (p["lower"] - p["mean"]) / p["sd"], (p["upper"] - p["mean"]) / p["sd"]
         fitted = {"mu": p["mean"], "sigma": p["sd"], "lower": p["lower"], "upper": p["upper"]}
-        return fitted, stats.truncnorm(a, b, loc=p["mean"], scale=p["sd"])
+        return fitted, partial(_scipy, "truncnorm", a, b, loc=p["mean"], scale=p["sd"])
+
+    def bounds(self) -> tuple[float, float]:
+        return self._params["lower"], self._params["upper"]
 
 
 @_register
@@ -379,7 +443,13 @@ class Uniform(Distribution):
     ordered = (("low", "high"),)
 
     def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
-        return dict(p), stats.uniform(p["low"], p["high"] - p["low"])
+        return dict(p), partial(_scipy, "uniform", p["low"], p["high"] - p["low"])
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        return (f["low"] + f["high"]) / 2, (f["high"] - f["low"]) / math.sqrt(12)
+
+    def bounds(self) -> tuple[float, float]:
+        return self._params["low"], self._params["high"]
 
 
 @_register
@@ -405,8 +475,16 @@ class Triangular(Distribution):
 
     def _fit(self, p: dict[str, float]) -> tuple[dict[str, float], Any]:
         width = p["high"] - p["low"]
-        frozen = stats.triang((p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
-        return {k: p[k] for k in ("low", "mode", "high")}, frozen
+        shape = (p["mode"] - p["low"]) / width
+        return ({k: p[k] for k in ("low", "mode", "high")},
+                partial(_scipy, "triang", shape, loc=p["low"], scale=width))
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        a, c, b = f["low"], f["mode"], f["high"]
+        return (a + b + c) / 3, math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
+
+    def bounds(self) -> tuple[float, float]:
+        return self._params["low"], self._params["high"]
 
 
 @_register
@@ -456,7 +534,10 @@ class Dirichlet(Distribution):
             raise _fail(self.name, f"group {self.group} is not resolved; its marginal needs the "
                                    "group total (use with_total, or sample_dirichlet)")
         a, b = p["count"], self.total - p["count"]
-        return {"alpha": a, "beta": b}, stats.beta(a, b)
+        return {"alpha": a, "beta": b}, partial(_scipy, "beta", a, b)
+
+    def _moments(self, f: dict[str, float]) -> tuple[float, float]:
+        return _beta_moments(f["alpha"], f["beta"])
 
     @property
     def support(self) -> tuple[float, float]:
@@ -537,5 +618,7 @@ def sample_dirichlet(counts: np.ndarray, u: np.ndarray) -> np.ndarray:
                                 f"got {u.shape}")
     if not np.all((u > 0) & (u < 1)):
         raise DistributionError("dirichlet: uniforms must be strictly between 0 and 1")
+    from scipy import stats  # imported when Dirichlet draws are made (start-up time)
+
     g = stats.gamma.ppf(u, counts)
     return g / g.sum(axis=1, keepdims=True)

@@ -138,10 +138,11 @@ def _check_parameter(p: Parameter, row, problems: Problems) -> None:
                          f"{'base value' if column == 'value' else column} {v:g} must be in "
                          f"[{lo:g}, {hi:g}]")
     d = p.distribution
-    if d is not None and (d.support[0] < lo or d.support[1] > hi):
+    low, high = d.bounds() if d is not None else (lo, hi)
+    if low < lo or high > hi:
         problems.add(row.cell("distribution").ref,
                      f"'{p.name}' is {what} in [{lo:g}, {hi:g}] but its {d.name} distribution "
-                     f"ranges over [{d.support[0]:g}, {d.support[1]:g}]; choose a distribution "
+                     f"ranges over [{low:g}, {high:g}]; choose a distribution "
                      "inside that range (e.g. beta for probabilities, gamma for costs)")
 
 
