@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cea.model.distributions import Dirichlet, sample_dirichlet
+from cea.model.dirichlet import sample_dirichlet
+from cea.model.distributions import Dirichlet
 from cea.model.spec import ModelSpec, Parameter
 
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cea.model.dirichlet import dirichlet_groups
 from cea.model.distribution_text import parse_distribution
-from cea.model.distributions import DistributionError, dirichlet_groups
+from cea.model.distributions import DistributionError
 from cea.model.domains import domain
 from cea.model.expressions import ExpressionError, Table, parse
 from cea.model.names import TIME_NAMES, check_names, checked, identifier

@@ -11,14 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cea.model.dirichlet import dirichlet_groups, sample_dirichlet
 from cea.model.distribution_text import parse_distribution
-from cea.model.distributions import (
-    DISTRIBUTIONS,
-    Distribution,
-    DistributionError,
-    dirichlet_groups,
-    sample_dirichlet,
-)
+from cea.model.distributions import DISTRIBUTIONS, Distribution, DistributionError
 
 N_DRAWS = 200_000
 Z95 = 1.959963984540054  # standard normal 97.5% quantile, to 16 digits
