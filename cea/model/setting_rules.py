@@ -7,6 +7,7 @@ the same rules, and the template documents it.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,8 +41,8 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("model_name", "text", True, "Short name; results go to <model_name>_results.xlsx.",
             rule="letters, digits, - and _ only, at most 64 characters"),
-    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit.", low=0,
-            above_low=True),
+    Setting("cycle_length", "number", True, "Length of one cycle, in cycle_unit: a number or "
+            "arithmetic such as 1/52 (a year of 52 weeks).", low=0, above_low=True),
     Setting("cycle_unit", "choice", True, "Unit of cycle_length.", choices=tuple(TIME_UNITS)),
     Setting("horizon", "number", True, "Time horizon, in horizon_unit; a whole number of cycles.",
             low=0, above_low=True, rule="a whole number of cycles"),
@@ -102,12 +103,44 @@ def parse_setting(setting: Setting, value, ref: str, problems: Problems):
         return None
 
 
+def arithmetic(text: str) -> float:
+    """The value of ``text`` written as a number or as arithmetic on numbers (``1/52``,
+    ``7/365.25``, ``(1 + 0.5) * 2``): + - * / and parentheses only, evaluated in floating
+    point exactly as Python evaluates it. Raises ValueError otherwise."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ValueError("must be a number, or arithmetic on numbers such as 1/52") from None
+
+    def value(node) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            inner = value(node.operand)
+            return inner if isinstance(node.op, ast.UAdd) else -inner
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = value(node.left), value(node.right)
+            if isinstance(node.op, ast.Div) and right == 0:
+                raise ValueError("divides by zero")
+            return _ARITHMETIC[type(node.op)](left, right)
+        raise ValueError("must be a number, or arithmetic on numbers (+ - * / and "
+                         "parentheses) such as 1/52")
+
+    return value(tree.body)
+
+
+_ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+
+
 def _number(setting: Setting, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = str(value).strip()
         try:
-            value = float(str(value).replace(",", ""))
+            value = float(text.replace(",", ""))
         except ValueError:
-            raise ValueError("must be a number") from None
+            value = arithmetic(text)
     value = float(value)
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
@@ -226,7 +259,8 @@ def _range_words(setting: Setting) -> str:
 
 
 def _allowed_number(setting: Setting) -> str:
-    noun = "a whole number" if setting.kind == "integer" else "a number"
+    noun = "a whole number" if setting.kind == "integer" else \
+        "a number (or arithmetic such as 1/52)"
     return f"{noun} {_range_words(setting)}".strip()
 
 

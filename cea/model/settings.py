@@ -74,8 +74,8 @@ class Settings:
         excluded = {"cost categories counted in no perspective":
                     ", ".join(self.excluded_costs)} if self.excluded_costs else {}
         return {
-            "cycle length": f"{self.cycle_length:g} {self.cycle_unit}(s) "
-            f"= {self.cycle_years:.6g} years",
+            "cycle length": f"{self.cycle_length!r} {self.cycle_unit}(s) "
+            f"= {self.cycle_years!r} years (the exact values used)",
             "time horizon": f"{self.horizon:g} {self.horizon_unit}(s) = {self.n_cycles} cycles",
             "within-cycle correction": WITHIN_CYCLE_TEXT[self.within_cycle]
             + (f" (weight {self.within_cycle_weight.text})" if self.within_cycle_weight else ""),

@@ -114,8 +114,8 @@ def test_choice_settings_list_all_their_choices(readme, key, choices):
 
 def test_number_settings_give_their_bounds(readme):
     settings = _section(readme, "setting")
-    assert settings["discount_costs"][3] == "a number from 0 to 1"
-    assert settings["cycle_length"][3] == "a number greater than 0"
+    assert settings["discount_costs"][3] == "a number (or arithmetic such as 1/52) from 0 to 1"
+    assert settings["cycle_length"][3] == "a number (or arithmetic such as 1/52) greater than 0"
     assert settings["price_year"][3] == "a whole number from 1900 to 2100"
     assert settings["psa_draws"][3] == "a whole number from 1 to 10,000,000"
     assert "power of two" in settings["sobol_n"][3]
