@@ -23,7 +23,6 @@ def _worded(table: pd.DataFrame, words) -> pd.DataFrame:
     out = table.copy()
     out["label"] = [words(label) if kind == "parameter" else label
                     for label, kind in zip(table["label"], table["kind"])]
-    out.attrs = dict(table.attrs)
     return out
 
 
@@ -68,7 +67,7 @@ def evppi_sheet(table: pd.DataFrame, money: str, words=None) -> SheetSpec:
         f"EVPI is in the table of all results. {note}."))
     sheet.blocks.append(Block("All EVPPI results", table.reset_index(drop=True),
                               "se: standard error of the regression estimate; share = EVPPI / "
-                              "EVPI. Data: not printed.", data=True))
+                              "EVPI.", data=True))
     return sheet
 
 

@@ -99,10 +99,10 @@ def _sobol_sheets(result: SobolResult) -> list[SheetSpec]:
                      "Sum of S1 near 1: the inputs act additively; largest total-order "
                      "indices: the three inputs with the largest ST."),
                Block("Design and convergence", result.design()),
-               Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
+               Block("All indices", result.to_frame(), data=True)]
     if result.second is not None:
         blocks.append(Block("Second-order indices (S2)", result.second_order_frame(),
-                            "Data: not printed.", data=True))
+                            data=True))
     return [SheetSpec("gsa sobol", blocks)]
 
 
@@ -127,7 +127,7 @@ def _morris_sheets(result: MorrisResult) -> list[SheetSpec]:
         "interactions).", ("mu_star",), "mean absolute effect", "#,##0")
     blocks += [Block("Summary per outcome", _summary_words(result)),
                Block("Design", result.design()),
-               Block("All indices", result.to_frame(), "Data: not printed.", data=True)]
+               Block("All indices", result.to_frame(), data=True)]
     return [SheetSpec("gsa morris", blocks)]
 
 

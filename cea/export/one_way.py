@@ -33,7 +33,7 @@ def _sheets(result: OneWayResult) -> list[SheetSpec]:
         note += f" Not varied (no range or distribution): {', '.join(result.skipped)}."
     sheet.blocks.append(Block("All one-way results (incrementals against "
                               f"{result.spec.strategy_names[0]})", result.to_frame(),
-                              note + " Data: not printed.", data=True))
+                              note, data=True))
     return [sheet]
 
 
@@ -61,7 +61,6 @@ def worded(table: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
     out["label"] = [words(p) + label[len(p):] if label.startswith(p) else label
                     for p, label in zip(table["parameter"], table["label"])]
     out["parameter"] = [words(p) for p in table["parameter"]]
-    out.attrs = dict(table.attrs)
     return out
 
 

@@ -16,6 +16,7 @@ from cea.analyses.psa import PSAResult, population_factor
 from cea.export.excel import Block, Chart, SheetSpec
 from cea.export.labels import icer_words, parameter_words, slug, with_words
 from cea.export.present import figures, files, owned, sheets, summary
+from cea.export.sheet_writer import DATA_SHEET
 from cea.export.tables import write_psa_tables
 
 __all__ = ["PSA_PATTERNS", "psa_figures", "psa_sheets"]
@@ -147,9 +148,9 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
             f"Mean (2.5th to 97.5th percentile) of the {result.n_draws:,} draws; increments "
             f"against {ref}; ICER = mean incremental cost / mean incremental QALYs; "
             "probability of the highest net monetary benefit (CEAC) at each threshold. "
-            "Every number is also in the table below."))
+            f"Every number is also on sheet '{DATA_SHEET}'."))
         sheet.blocks.append(Block(f"Summary as numbers, {perspective} perspective", part,
-                                  "Data: not printed.", data=True))
+                                  data=True))
         table = result.icer_table(perspective)
         table["icer"] = icer_words(table)
         sheet.blocks.append(Block(f"Incremental analysis of the mean costs and QALYs, "

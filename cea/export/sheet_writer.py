@@ -65,8 +65,7 @@ class _DataSheet:
         set_cell(self.ws.cell(row=self.row, column=1), f"{source}: {block.title}")
         self.ws.cell(row=self.row, column=1).font = Font(bold=True)
         header = self.row + 1
-        for j, need in _widths([block], currency).items():
-            self.widths[j] = max(self.widths.get(j, 8), need)
+        _widen(self.widths, block, currency)
         end = _write_frame(self.ws, None, block.frame, header, currency, self.widths)
         self.row = end + 1
         return self.ws, header, end - 1
@@ -76,7 +75,7 @@ class _DataSheet:
             return
         for j, width in self.widths.items():
             self.ws.column_dimensions[get_column_letter(j)].width = width
-        self.ws.print_area = "A2:A2"  # an empty cell: the sheet prints no page
+        _print_nothing(self.ws, 2)
         self.book.move_sheet(self.ws, offset=len(self.book.sheetnames))
 
 
@@ -118,10 +117,8 @@ def _write_sheet(book, sheet: SheetSpec, currency: str, data: _DataSheet) -> Non
         data.add(block, currency, ws.title)
     if moved:
         text = (f"Also on sheet '{DATA_SHEET}' (not printed): "
-                + "; ".join(b.title + (f" ({b.note.removesuffix(' Data: not printed.')})"
-                                       if b.note.removesuffix("Data: not printed.") else "")
+                + "; ".join(b.title + (f" ({b.note.rstrip('.')})" if b.note else "")
                             for b in moved) + ".")
-        text = text.replace("..", ".")
         if blocks:
             _note_cell(ws, row, 1, max(widths), text)
             page.row(row, ROW_PT * lines(text, _span(widths, 1, max(widths))))
@@ -152,15 +149,25 @@ def _write_unprinted(ws, sheet: SheetSpec, currency: str) -> None:
         set_cell(ws.cell(row=row + 1, column=1), (block.note + " " if block.note else "")
                  + "This sheet does not print.")
         ws.cell(row=row + 1, column=1).font = Font(italic=True)
-        for j, need in _widths([block], currency).items():
-            widths[j] = max(widths.get(j, 8), need)
+        _widen(widths, block, currency)
         header = row + 2
         row = _write_frame(ws, None, block.frame, header, currency, widths) + 1
         if len(sheet.blocks) == 1:
             ws.freeze_panes = ws.cell(row=header + 1, column=1)
     for j, width in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = width
-    ws.print_area = f"A{row + 1}:A{row + 1}"  # an empty cell: the sheet prints no page
+    _print_nothing(ws, row + 1)
+
+
+def _widen(widths: dict[int, float], block: Block, currency: str) -> None:
+    """Widen the columns of an unprinted table to fit ``block`` (no wrapping there)."""
+    for j, need in _widths([block], currency).items():
+        widths[j] = max(widths.get(j, 8), need)
+
+
+def _print_nothing(ws, empty_row: int) -> None:
+    """The sheet prints no page: its print area is one empty cell (row ``empty_row``)."""
+    ws.print_area = f"A{empty_row}:A{empty_row}"
 
 
 def _elsewhere(block: Block) -> bool:

@@ -33,8 +33,7 @@ def _sheets(result: TwoWayResult) -> list[SheetSpec]:
                 f"{result.spec.strategy_names[0]} ({result.spec.settings.money}), {where}",
                 _sheet_grid(result.grid(perspective=perspective, wtp=wtp).round(2))))
     sheet.blocks.append(Block("All two-way results", result.to_frame(),
-                              "Every other free parameter at its base value. Data: not "
-                              "printed.", data=True))
+                              "Every other free parameter at its base value.", data=True))
     return [sheet]
 
 
