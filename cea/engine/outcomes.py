@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made (start-up time)
+    import pandas as pd
 
 __all__ = ["Outcomes"]
 
@@ -51,6 +54,8 @@ class Outcomes:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one line per row x strategy, one column per measure."""
+        import pandas as pd
+
         n_rows, n_strategies, _ = self.values.shape
         frame = pd.DataFrame(self.values.reshape(n_rows * n_strategies, -1), columns=self.measures)
         frame.insert(0, "strategy", np.tile(self.strategies, n_rows))
@@ -59,6 +64,8 @@ class Outcomes:
 
     def trace_frame(self, row: int = 0) -> pd.DataFrame:
         """The Markov trace of one parameter row: strategy, cycle, one column per state."""
+        import pandas as pd
+
         if self.trace is None:
             raise ValueError("run the engine with trace=True to get the trace")
         frames = []

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cea.engine.kernels import propagate
 from cea.engine.outcomes import Outcomes
@@ -31,6 +31,9 @@ from cea.engine.rewards import add_state_rewards, add_transition_rewards
 from cea.model.errors import ModelError
 from cea.model.expressions import Expression
 from cea.model.spec import ModelSpec
+
+if TYPE_CHECKING:  # pandas only in annotations: the engine takes any table with columns
+    import pandas as pd
 
 __all__ = ["CHUNK_BYTES", "THREADS", "evaluate_expression", "parameter_matrix", "run"]
 
@@ -109,17 +112,19 @@ def run(
 
 
 def parameter_matrix(spec: ModelSpec, table: pd.DataFrame | None) -> np.ndarray:
+    """The table's free parameters as a (rows, free parameters) array, checked finite."""
     free = spec.free_parameters
-    if table is None:
-        table = spec.base_table()
-    missing = [n for n in free if n not in table.columns]
-    extra = [c for c in table.columns if c not in free]
-    if missing or extra:
-        raise ValueError(
-            "the parameter table must have one column per free parameter; "
-            f"missing {missing}, unknown {extra}"
-        )
-    matrix = table[list(free)].to_numpy(dtype=float)
+    if table is None:  # the base case, as spec.base_table() holds it (without pandas)
+        matrix = np.array([[spec.parameter(n).value for n in free]], dtype=float)
+    else:
+        missing = [n for n in free if n not in table.columns]
+        extra = [c for c in table.columns if c not in free]
+        if missing or extra:
+            raise ValueError(
+                "the parameter table must have one column per free parameter; "
+                f"missing {missing}, unknown {extra}"
+            )
+        matrix = table[list(free)].to_numpy(dtype=float)
     if not np.isfinite(matrix).all():
         row, col = np.argwhere(~np.isfinite(matrix))[0]
         raise ModelError(f"{free[col]} must be finite; got {matrix[row, col]}", row=row)

@@ -31,6 +31,27 @@ def _scipy(name: str, *args, **kwargs):
 
     return getattr(stats, name)(*args, **kwargs)
 
+
+#: Standard normal quantiles at the probabilities of the usual two-sided levels (80, 90,
+#: 95 and 99%), as ``scipy.special.ndtri`` gives them to the last bit (a test checks it):
+#: an interval at these levels is fitted without importing scipy.
+_NORMAL_QUANTILES = {
+    0.9: 1.2815515655446004,
+    0.95: 1.6448536269514722,
+    0.975: 1.959963984540054,
+    0.995: 2.5758293035489004,
+}
+
+
+def normal_quantile(q: float) -> float:
+    """The standard normal quantile at probability ``q``, as ``scipy.stats.norm.ppf``."""
+    if q in _NORMAL_QUANTILES:
+        return _NORMAL_QUANTILES[q]
+    from scipy.special import ndtri  # the same bits as scipy.stats.norm.ppf
+
+    return float(ndtri(q))
+
+
 __all__ = [
     "DISTRIBUTIONS",
     "Distribution",
@@ -353,10 +374,7 @@ class Lognormal(Distribution):
             sigma = math.sqrt(math.log1p(p["se"] ** 2 / p["mean"] ** 2))
             mu = math.log(p["mean"]) - sigma**2 / 2
         else:
-            # scipy.special.ndtri is what scipy.stats.norm.ppf computes (same bits)
-            from scipy.special import ndtri  # imported only for an interval's level
-
-            z = float(ndtri(1 - (1 - p["level"]) / 2))
+            z = normal_quantile(1 - (1 - p["level"]) / 2)
             mu = math.log(p["estimate"])
             sigma = (math.log(p["high"]) - math.log(p["low"])) / (2 * z)
         return {"mu": mu, "sigma": sigma}, partial(_scipy, "lognorm", sigma, scale=math.exp(mu))

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cea.model.distributions import Distribution
 from cea.model.expressions import Expression, Table
 from cea.model.settings import Settings
+
+if TYPE_CHECKING:  # pandas is imported where a table is made (start-up time)
+    import pandas as pd
 
 #: Statistics a calibration target can be.
 STATISTICS = ("median_days", "hazard_ratio", "cumulative_incidence")
@@ -247,11 +250,15 @@ class ModelSpec:
 
     def base_table(self) -> pd.DataFrame:
         """The base case as a parameter table of one row."""
+        import pandas as pd
+
         values = [self.parameter(n).value for n in self.free_parameters]
         return pd.DataFrame([values], columns=list(self.free_parameters), dtype=float)
 
     def table_from(self, rows: np.ndarray | pd.DataFrame | Mapping) -> pd.DataFrame:
         """Complete a table: missing free parameters take their base value."""
+        import pandas as pd
+
         base = self.base_table()
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
         unknown = [c for c in frame.columns if c not in base.columns]

@@ -220,3 +220,19 @@ def test_unknown_scenario_is_refused_before_anything_runs(tmp_path, capsys, monk
     assert status != 0 and "unknown scenario(s) ['foo']" in captured.out + captured.err
     assert "effect persists" in captured.out + captured.err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command, unused", [
+    (["--version"], ("numpy", "pandas", "scipy", "numba", "openpyxl", "matplotlib", "SALib")),
+    (["validate", "inputs/walkback.xlsx"], ("pandas", "scipy", "numba", "matplotlib", "SALib")),
+])
+def test_quick_commands_import_only_what_they_use(command, unused):
+    """`cea --version` and `cea validate` start in well under a second because they leave
+    the heavy libraries unimported (the seconds are measured in benchmarks/startup.py)."""
+    code = (f"import sys\nfrom cea.cli import main\ntry:\n    main({command!r})\n"
+            f"except SystemExit:\n    pass\nprint(sorted(m for m in {unused!r} "
+            "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"

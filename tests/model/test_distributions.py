@@ -371,3 +371,14 @@ def test_arbitrary_text_only_raises_distribution_error(text: str) -> None:
         if not dist.is_fixed and dist.name != "dirichlet":
             low, high = dist.support
             assert low <= dist.ppf(np.array([0.5]))[0] <= high
+
+
+@pytest.mark.parametrize("level", [0.8, 0.9, 0.95, 0.99, 0.5, 0.999])
+def test_interval_levels_use_scipys_normal_quantile_to_the_last_bit(level):
+    """The quantiles kept for the usual levels (read without scipy) are scipy's own bits."""
+    from scipy.special import ndtri
+
+    from cea.model.distributions import normal_quantile
+
+    q = 1 - (1 - level) / 2  # as the lognormal fit computes it
+    assert normal_quantile(q) == float(ndtri(q))
