@@ -23,6 +23,7 @@ from cea.engine.weights import (
     discount,
     discount_times,
     rates,
+    transition_weights,
     weight_sets,
 )
 from cea.model.dependencies import derived_order
@@ -87,6 +88,7 @@ class TransitionRewardPlan:
     per_edge: list[tuple[int, State, Expression]]  # (position among rewarded edges, from, value)
     sub_index: dict[int, int]
     targets: list[tuple[np.ndarray, int]]  # (discount per cycle, measure column)
+    cell: str = ""  # the value's cell, for messages
 
 
 @dataclass
@@ -154,8 +156,8 @@ class Environment:
         for name, expression in plan.derived[strategy]:
             ns[name] = expression.evaluate(ns, plan.tables)
         self.base = ns
+        self.strategy = strategy
         self._plan = plan
-        self._strategy = strategy
         self._contexts: dict[int, dict] = {}
 
     def context(self, state: State) -> dict:
@@ -166,7 +168,7 @@ class Environment:
         if n not in self._contexts:
             ns = dict(self.base)
             ns["state_time"] = np.arange(1.0, n + 1).reshape(1, n, 1)
-            for name, expression in self._plan.state_time_dependent[self._strategy]:
+            for name, expression in self._plan.state_time_dependent[self.strategy]:
                 ns[name] = expression.evaluate(ns, self._plan.tables)
             self._contexts[n] = ns
         return self._contexts[n]
@@ -190,6 +192,7 @@ def _build(spec: ModelSpec) -> Plan:
         "year": ((cycles - 1) * settings.cycle_years).reshape(-1, 1, 1),
         "cycle_years": settings.cycle_years,
         "state_time": 1.0,
+        **settings.readable(),
     }
     expanded, tunnel, initial, aggregate = _expand_states(spec)
     plan = Plan(
@@ -213,7 +216,7 @@ def _build(spec: ModelSpec) -> Plan:
         plan.derived[strategy.name] = [(n, e) for n, e in order if n not in shared]
         plan.state_time_dependent[strategy.name] = _state_time_dependent(order)
         _transition_blocks(plan, strategy.name)
-    plan.weight_sets = weight_sets(spec, reserved)
+    plan.weight_sets = weight_sets(spec)
     plan.state_rewards = _state_rewards(plan)
     for strategy in spec.strategies:
         plan.transition_rewards[strategy.name] = _transition_rewards(plan, strategy.name)
@@ -339,6 +342,7 @@ def _transition_rewards(plan: Plan, strategy: str) -> list[TransitionRewardPlan]
     rewarded: list[int] = []
     plans = []
     _, _, at_transition = discount_times(spec)
+    weights = transition_weights(spec)
     rate = rates(spec)
     for reward in spec.transition_rewards:
         entry = first_of[reward.to_state]
@@ -354,8 +358,14 @@ def _transition_rewards(plan: Plan, strategy: str) -> list[TransitionRewardPlan]
             position = rewarded.index(e)
             per_edge.append((position, states[from_state], reward.value))
             sub_index[position] = a - first_of[from_state]
-        targets = [(discount(rate[w], at_transition), plan.column(m))
+        targets = [(_weighted(discount(rate[w], at_transition), weights), plan.column(m))
                    for w, m in _targets(plan, reward.reward)]
-        plans.append(TransitionRewardPlan(reward.reward, per_edge, sub_index, targets))
+        plans.append(TransitionRewardPlan(reward.reward, per_edge, sub_index, targets,
+                                          reward.cell))
     plan.rewarded_edges[strategy] = np.array(rewarded, dtype=int)
     return plans
+
+
+def _weighted(factors: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Discount factors times the transition weights (none: weight 1, factors unchanged)."""
+    return factors if weights is None else factors * weights

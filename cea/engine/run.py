@@ -144,9 +144,9 @@ def _run_chunk(plan: Plan, strategy: str, shared: dict, n_rows: int, offset: int
     trace, flows = _cohort(plan, strategy, probs, rewarded, n_rows)
     del probs
     values = np.zeros((len(plan.measures), n_rows))
-    add_state_rewards(plan, env, trace, values)
+    add_state_rewards(plan, env, trace, values, offset)
     if flows is not None:
-        add_transition_rewards(plan, strategy, env, flows, values)
+        add_transition_rewards(plan, strategy, env, flows, values, offset)
     for column, expression in plan.oneoff[strategy]:
         values[column] += _rows(expression.evaluate(env.base, plan.tables), n_rows)
     declared = None

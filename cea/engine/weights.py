@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cea.model import within_cycle
 from cea.model.spec import ModelSpec
 
 #: The weight sets, by the rate they discount with.
@@ -39,27 +40,20 @@ def rates(spec: ModelSpec) -> dict[str, float]:
     return {COST: s.discount_costs, OUTCOME: s.discount_outcomes, UNDISCOUNTED: 0.0}
 
 
-def counting_weights(spec: ModelSpec, reserved: dict) -> tuple[np.ndarray, np.ndarray]:
+def counting_weights(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
     """Within-cycle correction: weights (alpha_t, beta_t) of m_{t-1} and m_t in cycle t."""
     s = spec.settings
-    t = s.n_cycles
-    method = s.within_cycle
-    if method == "start":
-        return np.ones(t), np.zeros(t)
-    if method == "end":
-        return np.zeros(t), np.ones(t)
-    if method == "half_cycle":
-        return np.full(t, 0.5), np.full(t, 0.5)
-    if method == "simpson":
-        alpha = np.where(np.arange(1, t + 1) % 2 == 1, 1 / 3, 2 / 3)
-        if t % 2 == 1:
-            alpha[-1] = 0.5
-        return alpha, 1.0 - alpha
-    weight = np.asarray(s.within_cycle_weight.evaluate(reserved, {}), dtype=float)
-    alpha = np.broadcast_to(weight.reshape(-1), (t,)).copy()
-    if not (np.isfinite(alpha).all() and (alpha >= 0).all() and (alpha <= 1).all()):
-        raise ValueError("settings: within_cycle_weight must be in [0, 1] in every cycle")
-    return alpha, 1.0 - alpha
+    return within_cycle.counting_weights(s.within_cycle, s.n_cycles, s.within_cycle_weight,
+                                         s.readable())
+
+
+def point_totals(spec: ModelSpec) -> np.ndarray:
+    """The total within-cycle weight of each time point t = 0..T (alpha_{t+1} + beta_t)."""
+    alpha, beta = counting_weights(spec)
+    w = np.zeros(len(alpha) + 1)
+    w[:-1] += alpha
+    w[1:] += beta
+    return w
 
 
 def discount_times(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,18 +61,27 @@ def discount_times(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     s = spec.settings
     t = np.arange(1.0, s.n_cycles + 1)
     dt = s.cycle_years
-    at = {
-        "start": (t - 1, t - 1, t - 1),
-        "middle": (t - 0.5, t - 0.5, t - 0.5),
-        "end": (t, t, t),
-        "time_point": (t - 1, t, t - 0.5),
+    start, end = {
+        "start": (t - 1, t - 1),
+        "middle": (t - 0.5, t - 0.5),
+        "end": (t, t),
+        "time_point": (t - 1, t),
     }[s.discount_timing]
-    return tuple(x * dt for x in at)
+    transitions = {"start": t - 1, "middle": t - 0.5, "end": t}[s.transition_timing]
+    return start * dt, end * dt, transitions * dt
 
 
-def weight_sets(spec: ModelSpec, reserved: dict) -> dict[str, WeightSet]:
+def transition_weights(spec: ModelSpec) -> np.ndarray | None:
+    """Weights of cycle t's transition rewards (T,): None for weight 1, else the within-cycle
+    weight of time point t, the end of the cycle (``transition_reward_weights``)."""
+    if spec.settings.transition_reward_weights == "one":
+        return None
+    return point_totals(spec)[1:]
+
+
+def weight_sets(spec: ModelSpec) -> dict[str, WeightSet]:
     """The cost, outcome and undiscounted weight sets of the model's cycles."""
-    alpha, beta = counting_weights(spec, reserved)
+    alpha, beta = counting_weights(spec)
     at_start, at_end, _ = discount_times(spec)
     return {name: WeightSet(name, alpha * discount(rate, at_start),
                             beta * discount(rate, at_end))

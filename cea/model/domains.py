@@ -24,3 +24,13 @@ def domain(name: str) -> tuple[str, tuple[float, float, str]] | None:
     """(prefix, (low, high, what)) of a parameter name, or None without a known prefix."""
     prefix = next((k for k in PREFIX_RANGES if name.startswith(k)), None)
     return None if prefix is None else (prefix, PREFIX_RANGES[prefix])
+
+
+def reward_domain(key: str) -> tuple[float, float, str] | None:
+    """(low, high, what) of a reward column: costs >= 0 and utilities <= 1; None for the
+    rewards without a declared sign (outcome counts, one-off QALY changes)."""
+    if key.startswith("cost_"):
+        return PREFIX_RANGES["c_"]
+    if key == "utility":
+        return PREFIX_RANGES["u_"]
+    return None

@@ -10,7 +10,8 @@ into a tree of small closures that evaluate with numpy, so a parameter shaped
 
 Grammar
 -------
-Numbers (finite), names (ASCII identifiers not starting with ``_``), ``+ - * /``,
+Numbers (finite), names (ASCII identifiers not starting with ``_``), settings read as
+``settings.<name>`` (e.g. ``settings.discount_costs``), ``+ - * /``,
 power written ``^`` or ``**``, comparisons ``< <= > >= == !=`` (chains allowed),
 ``and``, ``or``, ``not``, parentheses and calls of the functions below with
 positional arguments. Precedence is mathematical: ``-2^2`` is -4, ``2*3^2`` is 18
@@ -129,7 +130,7 @@ class Table:
 
 
 RESERVED_NAMES: frozenset[str] = frozenset(
-    {"cycle", "year", "cycle_years", "state_time", "C", "strategy"}
+    {"cycle", "year", "cycle_years", "state_time", "C", "strategy", "settings"}
 ) | frozenset(FUNCTIONS)
 
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -139,7 +140,8 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos,
 _COMPARE = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
             ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
 _REFUSED = {
-    ast.Attribute: "attribute access (a.b) is not allowed",
+    ast.Attribute: "attribute access (a.b) is not allowed; the one dotted name is "
+                   "settings.<name>, e.g. settings.discount_costs",
     ast.Subscript: "subscripts (a[i]) are not allowed; use lookup(table, column, key)",
     ast.Lambda: "lambda functions are not allowed",
     ast.IfExp: "conditional expressions (a if b else c) are not allowed; "
@@ -395,6 +397,13 @@ class _Compiler:
             raise ExpressionError(f"'{node.id}' is a function; call it with arguments, "
                                   f"e.g. {FUNCTIONS[node.id].signature}")
         return self._read(node.id)
+
+    def _Attribute(self, node: ast.Attribute) -> _Evaluator:
+        """``settings.<name>``: a setting, read as the name ``settings.<name>``."""
+        if not (isinstance(node.value, ast.Name) and node.value.id == "settings"):
+            raise _refuse(node)
+        _check_identifier(node.attr)
+        return self._read(f"settings.{node.attr}")
 
     def _read(self, name: str) -> _Evaluator:
         self.names.add(name)

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 
 from cea.model.expressions import RESERVED_NAMES, Expression, ExpressionError, Table, parse
 from cea.model.problems import Problems, suggest
+from cea.model.settings import READABLE
 
 #: Names of model time that an expression may read besides the parameters.
 TIME_NAMES = frozenset({"cycle", "year", "cycle_years", "state_time"})
@@ -47,11 +48,20 @@ def check_names(expression: Expression, where: str, problems: Problems, *,
         True if every name is known (tables and columns may still be reported).
     """
     tables = tables or {}
-    unknown = sorted(n for n in expression.names if n not in known and n not in time)
+    settings = sorted(n for n in expression.names if n.startswith("settings."))
+    for name in settings:
+        key = name.removeprefix("settings.")
+        if key not in READABLE:
+            problems.add(where, f"{what} {expression.text!r} reads unknown setting '{key}'"
+                                f"{suggest(key, READABLE)}; an expression can read "
+                                f"{', '.join('settings.' + k for k in READABLE)}")
+    unknown = sorted(n for n in expression.names
+                     if n not in known and n not in time and n not in settings)
     for name in unknown:
         hint = " (time is not allowed here)" if name in TIME_NAMES else suggest(name, known)
         problems.add(where, f"{what} {expression.text!r} uses unknown name '{name}'{hint}; "
                             "names must be parameters of the parameters sheet")
+    unknown += [n for n in settings if n.removeprefix("settings.") not in READABLE]
     for table, column in sorted(expression.lookups):
         if table not in tables:
             problems.add(where, f"{what} uses unknown table '{table}'{suggest(table, tables)}; "

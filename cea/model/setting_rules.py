@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from cea.model.expressions import ExpressionError, parse
 from cea.model.problems import Problems, suggest
-from cea.model.settings import DISCOUNT_TIMING, TIME_UNITS, WITHIN_CYCLE
+from cea.model.settings import (
+    DISCOUNT_TIMING,
+    READABLE,
+    TIME_UNITS,
+    TRANSITION_TIMING,
+    TRANSITION_WEIGHTS,
+    WITHIN_CYCLE,
+    Settings,
+)
+from cea.model.within_cycle import WEIGHT_NAMES, WeightError, counting_weights
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,27 @@ SETTINGS: tuple[Setting, ...] = (
             "time_point (each cohort count at its own time).", "time_point",
             choices=DISCOUNT_TIMING),
     Setting("within_cycle", "choice", False,
-            "Within-cycle correction: start, end, half_cycle, simpson or custom.", "half_cycle",
-            choices=WITHIN_CYCLE),
+            "Within-cycle correction. Per cycle: start, end, half_cycle, life_table (the same "
+            "weights as half_cycle), simpson (pairs of cycles) or custom. Per time point "
+            "t = 0..T: trapezoid, simpson_1_3 (an even number of cycles) or custom_points.",
+            "half_cycle", choices=WITHIN_CYCLE),
     Setting("within_cycle_weight", "expression", False,
-            "With within_cycle = custom: weight of the start-of-cycle count, an expression of "
-            "cycle in [0, 1] (the end-of-cycle count gets 1 - weight).",
-            rule="needed with within_cycle = custom, and only then"),
+            "With within_cycle = custom: the weight of cycle t's start count, an expression of "
+            "cycle (and n_cycles) in [0, 1]; the end count gets 1 - weight. With "
+            "custom_points: the weight of the count at time point t = 0..T, an expression of "
+            "t (and n_cycles) in [0, 2].",
+            rule="needed with within_cycle = custom or custom_points, and only then"),
+    Setting("transition_reward_timing", "choice", False,
+            "When a cycle's transition rewards are discounted: start, middle or end of the "
+            "cycle. Blank: as discount_timing says (middle with time_point).",
+            choices=TRANSITION_TIMING),
+    Setting("transition_reward_weights", "choice", False,
+            "one: each transition reward counts once; time_point: weighted like the count at "
+            "the time point its transition ends at (the within-cycle weight of t).", "one",
+            choices=TRANSITION_WEIGHTS),
+    Setting("cohort_size", "number", False,
+            "People in the cohort: results are given per person and, where labelled, in "
+            "total for the cohort.", 1.0, low=0, above_low=True),
     Setting("perspectives", "perspectives", True,
             "Each perspective and the cost categories it counts, e.g. "
             "'healthcare = intervention, healthcare; societal = intervention, healthcare, "
@@ -220,13 +244,14 @@ def _perspectives(setting: Setting, value) -> dict[str, tuple[str, ...]]:
 
 
 def _expression(setting: Setting, value):
+    """A within-cycle weight: its names are checked against the method in
+    :func:`check_consistency`, which knows the method."""
     try:
         expression = parse(value)
     except ExpressionError as e:
         raise ValueError(str(e)) from None
-    unknown = expression.names - {"cycle"}
-    if unknown or expression.lookups:
-        raise ValueError(f"may only use cycle; got {sorted(unknown)}")
+    if expression.lookups:
+        raise ValueError("may not use lookup or interpolate: no tables are read here")
     return expression
 
 
@@ -273,8 +298,9 @@ _ALLOWED = {
     "names": lambda s: "names, comma-separated (blank or none: no names)",
     "perspectives": lambda s: "name = category, category; name = category, ... (the categories "
                               "are those of the cost_<category> columns and rewards)",
-    "expression": lambda s: "an expression that uses only cycle, e.g. 0.5 or "
-                            "if_else(cycle == 1, 1, 0.5)",
+    "expression": lambda s: "an expression of cycle and n_cycles (custom), e.g. "
+                            "if_else(cycle == 1, 1, 0.5), or of t and n_cycles "
+                            "(custom_points), e.g. if_else(t == 0 or t == n_cycles, 1/2, 1)",
 }
 
 
@@ -290,6 +316,7 @@ def check_consistency(values: dict, refs: dict, categories, problems: Problems,
     cycle = values["cycle_length"] * TIME_UNITS[values["cycle_unit"]]
     horizon = values["horizon"] * TIME_UNITS[values["horizon_unit"]]
     n = horizon / cycle
+    before = len(problems)
     if abs(n - round(n)) > 1e-6 * max(1.0, n) or round(n) < 1:
         problems.add(refs.get("horizon", place), f"horizon {values['horizon']:g} "
                      f"{values['horizon_unit']}(s) is {n:.4g} cycles of "
@@ -298,16 +325,49 @@ def check_consistency(values: dict, refs: dict, categories, problems: Problems,
     elif round(n) > 20_000:
         problems.add(refs.get("horizon", place),
                      f"horizon is {round(n)} cycles; at most 20,000 allowed")
+    if len(problems) == before:  # weights are checked on a whole number of cycles
+        check_within_cycle(values, refs, problems, place)
     n = values.get("sobol_n", 1024)
     if n & (n - 1):
         problems.add(refs.get("sobol_n", place), f"sobol_n {n} must be a power of two (e.g. "
                      "1024, 2048, 4096): the Sobol' sequence is balanced only then")
-    custom = values.get("within_cycle") == "custom"
-    if custom != ("within_cycle_weight" in values):
-        where = refs.get("within_cycle_weight") or refs.get("within_cycle") or place
-        problems.add(where, "within_cycle_weight is needed with within_cycle = custom, and "
-                            "only then")
     check_cost_categories(values, refs, categories, problems, place)
+
+
+def check_within_cycle(values: dict, refs: dict, problems: Problems,
+                       place: str = "settings") -> None:
+    """The within-cycle method and its weight: the names the weight reads, and its value at
+    every cycle or time point (reported at the weight's cell with the cycle or t)."""
+    method = values.get("within_cycle", "half_cycle")
+    weight = values.get("within_cycle_weight")
+    method_cell = refs.get("within_cycle", place)
+    cell = refs.get("within_cycle_weight") or method_cell
+    if (method in WEIGHT_NAMES) != (weight is not None):
+        problems.add(cell, "within_cycle_weight is needed with within_cycle = custom or "
+                           "custom_points, and only then")
+        return
+    n_cycles = int(round(values["horizon"] * TIME_UNITS[values["horizon_unit"]]
+                         / (values["cycle_length"] * TIME_UNITS[values["cycle_unit"]])))
+    readable = Settings(**values).readable()
+    if weight is not None:
+        settings_names = {n for n in weight.names if n.startswith("settings.")}
+        unknown = sorted(weight.names - WEIGHT_NAMES[method] - settings_names)
+        unknown_settings = sorted(n for n in settings_names if n not in readable)
+        if unknown or unknown_settings:
+            allowed = " and ".join(sorted(WEIGHT_NAMES[method]))
+            problems.add(cell, f"within_cycle_weight {weight.text!r} uses "
+                         f"{', '.join(unknown + unknown_settings)}; with within_cycle = "
+                         f"{method} it may read {allowed} and settings.<name> "
+                         f"({', '.join(READABLE)})")
+            return
+    try:
+        counting_weights(method, n_cycles, weight, readable)
+    except WeightError as e:
+        problems.add(cell, f"{e} (within_cycle = {method})")
+    except ValueError as e:
+        problems.add(method_cell, f"within_cycle {method}: {e}; use simpson (pairs of "
+                                  "cycles, the trapezoid for a last odd cycle) or a horizon of "
+                                  "an even number of cycles")
 
 
 def check_cost_categories(values: dict, refs: dict, categories, problems: Problems,

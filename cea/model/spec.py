@@ -80,6 +80,8 @@ class State:
     tunnel: int = 1
     description: str = ""
     cell: str = ""
+    #: the cell of each reward, for messages about the values it gives
+    reward_cells: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def read_states(sheet: SheetData, names: Known, problems: Problems) -> list[Stat
         if tunnel < 1 or tunnel > 1000:
             problems.add(row.cell("tunnel").ref, f"tunnel {tunnel} must be between 1 and 1000")
             tunnel = 1
-        rewards = {}
+        rewards, reward_cells = {}, {}
         for header in sheet.headers:
             if header == "utility" or header.startswith(("cost_", "outcome_")):
                 cell = row.cell(header)
@@ -50,12 +50,13 @@ def read_states(sheet: SheetData, names: Known, problems: Problems) -> list[Stat
                     continue
                 expression = names.expression(cell, problems, what=header)
                 if expression is not None:
-                    rewards[header] = expression
+                    rewards[header], reward_cells[header] = expression, cell.ref
                     _check_reward_constant(header, expression, cell, dead, problems)
         if dead and tunnel > 1:
             problems.add(row.cell("tunnel").ref, f"dead state '{name}' cannot have a tunnel")
         states.append(State(name, initial or 0.0, rewards, dead, tunnel,
-                            row.text("description") or "", row.cell("name").ref))
+                            row.text("description") or "", row.cell("name").ref,
+                            reward_cells))
     if not states:
         problems.add("states", "no states; at least two are needed")
     total = sum(s.initial for s in states)

@@ -32,7 +32,6 @@ from hypothesis import strategies as st
 from cea import engine
 from cea.analyses import incremental
 from cea.analyses.one_way import one_way
-from cea.engine.plan import compile_plan
 from cea.engine.weights import counting_weights
 from cea.model.expressions import parse
 from cea.model.settings import DISCOUNT_TIMING, Settings
@@ -208,7 +207,7 @@ def test_trace_costs_qalys_and_discounting(built: Built):
             (measure, discounted, undiscounted)
 
     # undiscounted life-years from the trace: within-cycle weights of the live states
-    alpha, beta = counting_weights(spec, compile_plan(spec).reserved)
+    alpha, beta = counting_weights(spec)
     alive = trace[..., :-1].sum(axis=-1)  # dead is the last state
     ly = (alpha * alive[..., :-1] + beta * alive[..., 1:]).sum(axis=-1) \
         * spec.settings.cycle_years

@@ -28,7 +28,7 @@ def labelled(tmp_path_factory):
         ["extra", 500, None, "programme cost", 200, 800, "normal(mean=500, sd=300)", "costs"],
     ]
     sheets["states"] = [["name", "initial", "utility", "cost_care", "dead"],
-                        ["alive", 1, "1 + gain", 1, "no"], ["dead", 0, 0, 0, "yes"]]
+                        ["alive", 1, "0.8 + gain", 1, "no"], ["dead", 0, 0, 0, "yes"]]
     sheets["parameters"].append(["gain", 0, None, "", None, None, None, ""])
     sheets["strategies"] = [["name", "description", "cost_care", "gain"],
                             ["a", "", 0, None], ["b", "", "extra", "qgain"]]
