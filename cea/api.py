@@ -32,6 +32,7 @@ from cea.analyses.two_way import two_way
 from cea.analyses.voi import evppi, evppi_table
 from cea.engine import ModelError, Outcomes, run
 from cea.engine.executors import open_executor
+from cea.engine.per_cycle import per_cycle, transition_matrix
 from cea.export import present, report
 from cea.export.excel import save_workbook, write_sheets
 from cea.export.results import results_path, write_figures, write_files, write_results
@@ -42,13 +43,14 @@ from cea.workbook import load_workbook
 from cea.workbook.calibrated import calibrated_book
 from cea.workbook.template import input_book, template_book
 
-__all__ = ["BaseCase", "InputError", "ModelError", "ModelSpec", "Outcomes", "analyse",
-           "base_case", "calibrate", "evppi", "evppi_table", "gsa", "load", "morris",
-           "one_way", "open_executor", "psa", "results_path", "run", "scenarios", "sobol", "steps",
-           "threshold", "trial_fit", "two_way", "write_calibrated_copy", "write_calibration",
-           "write_figures",
-           "write_files", "write_input_workbook", "write_report", "write_results",
-           "write_template"]
+__all__ = [
+    "BaseCase", "InputError", "ModelError", "ModelSpec", "Outcomes", "analyse", "base_case",
+    "calibrate", "evppi", "evppi_table", "gsa", "load", "morris", "one_way", "open_executor",
+    "per_cycle", "psa", "results_path", "run", "scenarios", "sobol", "steps", "threshold",
+    "transition_matrix", "trial_fit", "two_way", "write_calibrated_copy", "write_calibration",
+    "write_figures", "write_files", "write_input_workbook", "write_report", "write_results",
+    "write_template",
+]
 
 def load(path: str | Path) -> ModelSpec:
     """Read and validate an input workbook (raises :class:`InputError` listing every

@@ -113,7 +113,7 @@ def _report(out: Path, base, analyses: Sequence, name: str = "results") -> int:
     path = api.write_results(base, out, analyses, name=name)
     print("Drawing the figures ...", flush=True)
     figures = api.write_figures([base, *analyses], out, model)
-    tables = api.write_files(analyses, out, model)
+    tables = api.write_files([base, *analyses], out, model)
     report = api.write_report(base, out, figures, analyses, name=name)
     written = [*figures, *tables]
     print(f"\nResults written to {path}")

@@ -87,10 +87,56 @@ class BaseCase:
                                  "cost_per_averted": inc / averted if averted > 0 else np.nan})
         return pd.DataFrame(rows, columns=_CONSEQUENCES)
 
+    def per_cycle(self) -> pd.DataFrame:
+        """The base case's rewards cycle by cycle (:func:`cea.engine.per_cycle.per_cycle`):
+        one line per strategy, cycle, state, reward and count, with the count, value,
+        weight and discount factor used; per person."""
+        from cea.engine.per_cycle import per_cycle
+
+        return per_cycle(self.spec)
+
+    def per_cycle_totals(self) -> pd.DataFrame:
+        """Per strategy and cycle (1..T as expressions number them; 0 for one-off strategy
+        costs at time 0), each measure's discounted total: the numbers a reviewer adds up
+        to the results (per person)."""
+        lines = self.per_cycle()
+        lines["value"] = np.where(lines["measure"].str.startswith("outcome_"),
+                                  lines["undiscounted"], lines["discounted"])
+        table = lines.pivot_table(index=["strategy", "cycle"], columns="measure",
+                                  values="value", aggfunc="sum", sort=False, fill_value=0.0)
+        order = [m for m in self.outcomes.measures if m in table.columns]
+        table = table[order].reset_index()
+        table.columns.name = None
+        return table
+
+    def transitions(self) -> pd.DataFrame:
+        """The base case's transition probabilities: strategy, cycle (1..T), from, to,
+        probability, for every possible transition (tunnel sub-states as ``name[k]``)."""
+        from cea.engine.per_cycle import transition_matrices
+
+        frames = []
+        n_cycles = self.spec.settings.n_cycles
+        for strategy in self.outcomes.strategies:
+            states, matrices = transition_matrices(self.spec, strategy)
+            matrices = np.broadcast_to(matrices, (n_cycles, *matrices.shape[1:]))
+            t, i, j = np.nonzero(matrices)
+            frames.append(pd.DataFrame({
+                "strategy": strategy, "cycle": t + 1, "from": np.array(states)[i],
+                "to": np.array(states)[j], "probability": matrices[t, i, j]}))
+        return pd.concat(frames, ignore_index=True)
+
+    def cohort_totals(self) -> pd.DataFrame:
+        """:meth:`results` for the whole cohort: every measure times ``cohort_size``."""
+        table = self.results()
+        numbers = [c for c in table.columns if c != "strategy"]
+        table[numbers] = table[numbers] * self.spec.settings.cohort_size
+        return table
+
     def trace(self) -> pd.DataFrame:
-        """Markov trace: strategy, cycle, years elapsed, share of the cohort in each state."""
+        """Markov trace: strategy, time point t (after cycle t; 0 = entry), years elapsed,
+        share of the cohort in each state."""
         frame = self.outcomes.trace_frame(0)
-        frame.insert(2, "years", frame["cycle"] * self.spec.settings.cycle_years)
+        frame.insert(2, "years", frame["time_point"] * self.spec.settings.cycle_years)
         return frame
 
 

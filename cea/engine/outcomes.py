@@ -63,7 +63,10 @@ class Outcomes:
         return frame
 
     def trace_frame(self, row: int = 0) -> pd.DataFrame:
-        """The Markov trace of one parameter row: strategy, cycle, one column per state."""
+        """The Markov trace of one parameter row: strategy, time_point, one column per state.
+
+        ``time_point`` t = 0..T: the cohort after cycle t (cycles numbered as expressions
+        number them, from 1), t = 0 being the cohort at entry."""
         import pandas as pd
 
         if self.trace is None:
@@ -71,7 +74,7 @@ class Outcomes:
         frames = []
         for j, strategy in enumerate(self.strategies):
             f = pd.DataFrame(self.trace[row, j], columns=self.states)
-            f.insert(0, "cycle", np.arange(len(f)))
+            f.insert(0, "time_point", np.arange(len(f)))
             f.insert(0, "strategy", strategy)
             frames.append(f)
         return pd.concat(frames, ignore_index=True)

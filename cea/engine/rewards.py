@@ -34,7 +34,7 @@ def add_state_rewards(plan: Plan, env, trace: np.ndarray, values: np.ndarray,
         w[1:] += weights.end
         sums[weights.name] = (w[:, None, None] * trace).sum(axis=0)
     for reward in plan.state_rewards:
-        value = _reward_matrix(plan, env, reward, n_rows, offset)
+        value = reward_matrix(plan, env, reward, n_rows, offset)
         for weights, column in reward.targets:
             # sums run over leading axes, across rows: a row's result never depends on
             # which other rows share its chunk (bit for bit)
@@ -47,7 +47,7 @@ def add_state_rewards(plan: Plan, env, trace: np.ndarray, values: np.ndarray,
             values[column] += total * reward.scale
 
 
-def _reward_matrix(plan: Plan, env, reward, n_rows: int, offset: int) -> np.ndarray:
+def reward_matrix(plan: Plan, env, reward, n_rows: int, offset: int) -> np.ndarray:
     """A state reward's value per expanded state, shape (T or 1, S, rows), checked."""
     parts = []
     for state, expression in reward.per_state:

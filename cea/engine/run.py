@@ -141,7 +141,7 @@ def _run_chunk(plan: Plan, strategy: str, shared: dict, n_rows: int, offset: int
     env = plan.environment(strategy, shared)
     probs = transition_probabilities(plan, strategy, env, n_rows, offset)
     rewarded = plan.rewarded_edges[strategy]
-    trace, flows = _cohort(plan, strategy, probs, rewarded, n_rows)
+    trace, flows = propagate_cohort(plan, strategy, probs, rewarded, n_rows)
     del probs
     values = np.zeros((len(plan.measures), n_rows))
     add_state_rewards(plan, env, trace, values, offset)
@@ -172,7 +172,8 @@ def _rows(value, n_rows: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float).reshape(-1), (n_rows,))
 
 
-def _cohort(plan: Plan, strategy: str, probs: np.ndarray, rewarded: np.ndarray, n_rows: int):
+def propagate_cohort(plan: Plan, strategy: str, probs: np.ndarray, rewarded: np.ndarray,
+                     n_rows: int):
     """Propagate the cohort; returns trace (T+1, S, rows) and flows (T, rewarded edges, rows)."""
     edges = plan.edges[strategy]
     trace = np.empty((plan.n_cycles + 1, plan.n_expanded, n_rows))

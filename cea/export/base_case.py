@@ -10,10 +10,11 @@ import pandas as pd
 from cea.analyses.base_case import BaseCase
 from cea.export.excel import Block, Chart, SheetSpec, header_label
 from cea.export.labels import icer_words, pair_icer
-from cea.export.present import figures, owned, sheets
+from cea.export.present import figures, files, owned, sheets
+from cea.export.tables import write_csv
 
-__all__ = ["base_case_sheet", "consequence_table", "decision_sentences", "summary_sheet",
-           "trace_sheet"]
+__all__ = ["base_case_sheet", "consequence_table", "decision_sentences", "per_cycle_sheet",
+           "summary_sheet", "trace_sheet", "transitions_sheet"]
 
 
 def consequence_table(base: BaseCase, per: int = 1000) -> pd.DataFrame:
@@ -133,10 +134,19 @@ def base_case_sheet(base: BaseCase) -> SheetSpec:
                           if m.startswith(("cost", "qaly", "ly"))
                           else m.removeprefix("outcome_").replace("_", " ")
                           for m in results["measure"]]
-    sheet.blocks.append(Block("All outcomes per strategy (discounted, and undiscounted where "
-                              "marked)", results,
+    sheet.blocks.append(Block("All outcomes per strategy, per person (discounted, and "
+                              "undiscounted where marked)", results,
                               f"One line per measure: costs by category ({money}), QALYs and "
                               "life-years, then the counted outcomes."))
+    size = base.spec.settings.cohort_size
+    if size != 1:
+        totals = results.copy()
+        numbers = [c for c in totals.columns if c != "measure"]
+        totals[numbers] = totals[numbers] * size
+        sheet.blocks.append(Block(f"All outcomes per strategy, in total for the cohort of "
+                                  f"{size:,.10g} people", totals,
+                                  f"The table above times the cohort size ({size:,.10g}, "
+                                  "the cohort_size setting)."))
     sheet.blocks.extend(trace_blocks(base))
     return sheet
 
@@ -145,10 +155,10 @@ def trace_blocks(base: BaseCase) -> list[Block]:
     """A chart per strategy of the share of the cohort in each state over the years (its
     data on the chart data sheet; the whole trace is on the trace sheet)."""
     trace = base.trace()
-    states = [c for c in trace.columns if c not in ("strategy", "cycle", "years")]
+    states = [c for c in trace.columns if c not in ("strategy", "time_point", "years")]
     return [Block(f"Markov trace, {strategy}",
                   part[["years", *states]].reset_index(drop=True),
-                  "Share of the cohort in each state at the start of each cycle; every "
+                  "Share of the cohort in each state over time (after each cycle); every "
                   "cycle of every strategy is on the trace sheet.",
                   Chart("line", "years", tuple(states), f"Trace, {strategy}", "years",
                         "share of the cohort", x_format="0.0", y_format="0.0",
@@ -159,10 +169,41 @@ def trace_blocks(base: BaseCase) -> list[Block]:
 def trace_sheet(base: BaseCase) -> SheetSpec:
     """The whole Markov trace, for analysts (it prints no page; its charts print on the
     base case sheet)."""
-    return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at the "
-                                     "start of each cycle (cycle 0 = entry)", base.trace(),
+    return SheetSpec("trace", [Block("Markov trace: share of the cohort in each state at time "
+                                     "point t, after cycle t (cycle 1 is the first cycle, as "
+                                     "in expressions; t = 0 is entry)", base.trace(),
                                      "The same numbers as the trace figure "
                                      "(<model>_trace.png).")], printed=False)
+
+
+def per_cycle_sheet(base: BaseCase) -> SheetSpec:
+    """Each measure's discounted total per strategy and cycle, for a reviewer who adds the
+    results up (it prints no page; every line with its count, weight and discount factor
+    is in <model>_per_cycle.csv)."""
+    money = base.spec.settings.money
+    return SheetSpec("per cycle", [Block(
+        f"Per cycle: costs by category ({money}), QALYs and life-years discounted, outcome "
+        "counts undiscounted, per person", base.per_cycle_totals(),
+        "Cycle 1 is the first cycle, as in expressions; cycle 0 holds the one-off strategy "
+        "costs at time 0. Each column sums to the strategy's total on the base case sheet. "
+        "Every line, with the count of the cohort, the value, the within-cycle weight and "
+        "the discount factor, is in <model>_per_cycle.csv.")], printed=False)
+
+
+def transitions_sheet(base: BaseCase) -> SheetSpec:
+    """The base case's transition probabilities, every cycle and strategy (no page)."""
+    return SheetSpec("transition matrices", [Block(
+        "Transition probabilities of the base case: strategy, cycle, from, to", base
+        .transitions(), "One line per possible transition and cycle (cycle 1 is the first, "
+        "as in expressions); each state's lines in a cycle sum to 1. Also in "
+        "<model>_transitions.csv.")], printed=False)
+
+
+@files.register
+def _files(result: BaseCase, out_dir: Path, name: str) -> list[Path]:
+    out = Path(out_dir)
+    return [write_csv(result.per_cycle(), out / f"{name}_per_cycle.csv"),
+            write_csv(result.transitions(), out / f"{name}_transitions.csv")]
 
 
 @sheets.register
@@ -183,4 +224,5 @@ def _figures(result: BaseCase, out_dir: Path, name: str) -> list[Path]:
 
 @owned.register
 def _owned(result: BaseCase, name: str) -> list[str]:
-    return [f"{name}_diagram.png", f"{name}_trace.png"]
+    return [f"{name}_diagram.png", f"{name}_trace.png", f"{name}_per_cycle.csv",
+            f"{name}_transitions.csv"]

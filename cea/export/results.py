@@ -21,7 +21,7 @@ import pandas as pd
 
 from cea.analyses.base_case import BaseCase
 from cea.export import present
-from cea.export.base_case import summary_sheet, trace_sheet
+from cea.export.base_case import per_cycle_sheet, summary_sheet, trace_sheet, transitions_sheet
 from cea.export.excel import Block, write_sheets
 from cea.export.inputs import inputs_sheet, provenance_sheet
 
@@ -48,7 +48,8 @@ def write_results(base: BaseCase, out_dir: str | Path, analyses: Sequence = (),
 
 def results_sheets(base: BaseCase, analyses: Sequence, file_name: str) -> list:
     """The sheets of the results workbook, in reading order: the summary, the base case,
-    each analysis, then the inputs, the trace and the provenance."""
+    each analysis, then the inputs, the trace, the per-cycle totals, the transition
+    matrices and the provenance."""
     present.load()
     blocks = [block for result in analyses for block in present.summary(result)]
     blocks.append(_contents(base, analyses, file_name))
@@ -56,7 +57,8 @@ def results_sheets(base: BaseCase, analyses: Sequence, file_name: str) -> list:
                 if type(getattr(r, "psa", r)).__name__ == "PSAResult"), None)
     return [summary_sheet(base, blocks, psa), *present.sheets(base),
             *(sheet for result in analyses for sheet in present.sheets(result)),
-            inputs_sheet(base.spec), trace_sheet(base), provenance_sheet(base.spec)]
+            inputs_sheet(base.spec), trace_sheet(base), per_cycle_sheet(base),
+            transitions_sheet(base), provenance_sheet(base.spec)]
 
 
 def _contents(base: BaseCase, analyses: Sequence, file_name: str) -> Block:

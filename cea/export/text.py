@@ -71,8 +71,13 @@ def icer_text(base: BaseCase, perspective: str) -> str:
     for wtp in s.wtp:
         shown[f"NMB @ {wtp:,.0f}"] = table[f"nmb_{wtp:g}"].map(lambda v: f"{v:,.0f}")
     cats = ", ".join(s.perspectives[perspective])
-    return (f"\n{perspective} perspective (costs: {cats}; discounted)\n"
-            + shown.to_string(index=False))
+    size = s.cohort_size
+    total = "" if size == 1 else \
+        f"\nFor the cohort of {size:,.10g} people: " + "; ".join(
+            f"{x} {c * size:,.0f} {s.money}, {q * size:,.1f} QALYs"
+            for x, c, q in zip(table["strategy"], table["cost"], table["qaly"]))
+    return (f"\n{perspective} perspective (costs: {cats}; discounted; per person)\n"
+            + shown.to_string(index=False) + total)
 
 
 @text.register

@@ -40,11 +40,11 @@ def every_kind(tmp_path_factory):
 
 def test_sheets_in_reading_order_with_charts(every_kind):
     hiv, walkback = (openpyxl.load_workbook(p) for p in every_kind)
-    assert hiv.sheetnames == ["summary", "base case", "inputs", "trace", "provenance",
-                              "chart data"]
+    assert hiv.sheetnames == ["summary", "base case", "inputs", "trace", "per cycle",
+                              "transition matrices", "provenance", "chart data"]
     names = walkback.sheetnames
-    assert names[:2] == ["summary", "base case"] and names[-4:] == [
-        "inputs", "trace", "provenance", "chart data"]
+    assert names[:2] == ["summary", "base case"] and names[-6:] == [
+        "inputs", "trace", "per cycle", "transition matrices", "provenance", "chart data"]
     assert {"one-way", "scenarios", "gsa sobol"} <= set(names)
     assert walkback["one-way"]._charts and walkback["gsa sobol"]._charts
     for ws in walkback.worksheets:
@@ -174,15 +174,16 @@ def test_run_all_writes_workbook_figures_and_report(tmp_path, capsys):
 
 
 def _check_one_page_wide(book) -> None:
-    """The chart data and trace sheets print nothing (their print area is one empty
-    cell); every other sheet fits A4 landscape's width at its own print scale, never below
-    60%: the sum of its column widths in points (7.2 a character, measured in LibreOffice,
-    see layout.width_pt) times the scale is within 11.69 in less 1 in of margins."""
+    """The chart data, trace, per cycle and transition matrices sheets print nothing (their
+    print area is one empty cell); every other sheet fits A4 landscape's width at its own
+    print scale, never below 60%: the sum of its column widths in points (7.2 a character,
+    measured in LibreOffice, see layout.width_pt) times the scale is within 11.69 in less
+    1 in of margins."""
     from cea.export.layout import width_pt
 
     page = (11.69 - 1.0) * 72
     for ws in book.worksheets:
-        if ws.title in (sheet_writer.DATA_SHEET, "trace"):  # they print no page
+        if ws.title in (sheet_writer.DATA_SHEET, "trace", "per cycle", "transition matrices"):
             area = ws.print_area.split("!")[-1].replace("$", "").split(":")[0]
             assert ws[area].value is None, (ws.title, area)
             continue

@@ -98,7 +98,7 @@ def trace_figure(trace, path: str | Path, *, title: str = "Markov trace") -> Pat
     years, one column per state).
     """
     strategies = list(dict.fromkeys(trace["strategy"]))
-    states = [c for c in trace.columns if c not in ("strategy", "cycle", "years")]
+    states = [c for c in trace.columns if c not in ("strategy", "time_point", "years")]
     fig, axes = new_figure(ncols=len(strategies), figsize=(5 * len(strategies), 4.2),
                            sharey=True, squeeze=False)
     for ax, strategy in zip(axes[0], strategies):
