@@ -142,6 +142,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     # the reader and the engine only, not the API with its analyses and exports (start-up)
     from cea.engine import run
+    from cea.model.settings import amount
     from cea.workbook import load_workbook
 
     model = load_workbook(args.workbook)
@@ -150,7 +151,7 @@ def _validate(args: argparse.Namespace) -> int:
     print(f"{args.workbook}: no problems found. {len(model.parameters)} parameters "
           f"({len(model.free_parameters)} free), {len(model.states)} states, "
           f"{len(model.strategies)} strategies, {s.n_cycles} cycles of "
-          f"{s.cycle_length:g} {s.cycle_unit}(s).")
+          f"{amount(s.cycle_length, s.cycle_unit)}.")
     return 0
 
 

@@ -12,6 +12,7 @@ from cea.export.excel import Block, Chart, SheetSpec, header_label
 from cea.export.labels import icer_words, pair_icer
 from cea.export.present import figures, files, owned, sheets
 from cea.export.tables import write_csv
+from cea.model.settings import amount
 
 __all__ = ["base_case_sheet", "consequence_table", "decision_sentences", "per_cycle_sheet",
            "summary_sheet", "trace_sheet", "transitions_sheet"]
@@ -93,8 +94,9 @@ def summary_sheet(base: BaseCase, extra: Sequence[Block] = (), psa=None) -> Shee
     sheet.blocks.extend(_consequence_block(base))
     sheet.blocks.extend(extra)
     settings = pd.DataFrame([
-        ("time horizon", f"{s.horizon:g} {s.horizon_unit}(s) ({s.horizon_years:.2f} years), "
-                         f"{s.n_cycles} cycles of {s.cycle_length:g} {s.cycle_unit}(s)"),
+        ("time horizon", f"{amount(s.horizon, s.horizon_unit)} ({s.horizon_years:.2f} years of "
+                         f"365.25 days), {s.n_cycles} cycles of "
+                         f"{amount(s.cycle_length, s.cycle_unit)}"),
         ("discount rates", f"costs {s.discount_costs:.1%}, outcomes {s.discount_outcomes:.1%} "
                            "a year"),
         ("perspectives", "; ".join(f"{k}: {', '.join(v)}" for k, v in s.perspectives.items())),

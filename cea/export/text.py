@@ -21,6 +21,7 @@ from cea.analyses.threshold import ThresholdResult
 from cea.analyses.two_way import TwoWayResult
 from cea.analyses.voi import EVPPIResult
 from cea.export.base_case import consequence_table
+from cea.model.settings import amount
 from cea.model.spec import ModelSpec
 
 __all__ = ["header", "icer_text", "number", "text"]
@@ -40,9 +41,10 @@ def qaly_text(v: float) -> str:
 def header(model: ModelSpec) -> str:
     """One line: the model, its strategies, horizon, discounting and money."""
     s = model.settings
-    return (f"{s.model_name}: {len(model.strategies)} strategies, horizon {s.horizon:g} "
-            f"{s.horizon_unit}(s) in {s.n_cycles} cycles; discount {s.discount_costs:.1%} "
-            f"costs, {s.discount_outcomes:.1%} outcomes; costs in {s.money}.")
+    return (f"{s.model_name}: {len(model.strategies)} strategies, horizon "
+            f"{amount(s.horizon, s.horizon_unit)} in {s.n_cycles} cycles; discount "
+            f"{s.discount_costs:.1%} costs, {s.discount_outcomes:.1%} outcomes; costs in "
+            f"{s.money}.")
 
 
 @singledispatch

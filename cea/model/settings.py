@@ -20,6 +20,13 @@ TIME_UNITS: Mapping[str, float] = {
     "year": 1.0,
 }
 
+
+
+def amount(number: float, unit: str) -> str:
+    """A number of a time unit in words: ``1 week``, ``156 weeks``, ``0.5 years``."""
+    return f"{number:g} {unit}" + ("" if number == 1 else "s")
+
+
 WITHIN_CYCLE = PER_CYCLE + PER_POINT
 DISCOUNT_TIMING = ("start", "middle", "end", "time_point")
 TRANSITION_TIMING = ("start", "middle", "end")
@@ -97,9 +104,10 @@ class Settings:
         excluded = {"cost categories counted in no perspective":
                     ", ".join(self.excluded_costs)} if self.excluded_costs else {}
         return {
-            "cycle length": f"{self.cycle_length!r} {self.cycle_unit}(s) "
+            "cycle length": f"{self.cycle_length!r} {self.cycle_unit}"
+            f"{'' if self.cycle_length == 1 else 's'} "
             f"= {self.cycle_years!r} years (the exact values used)",
-            "time horizon": f"{self.horizon:g} {self.horizon_unit}(s) = {self.n_cycles} cycles",
+            "time horizon": f"{amount(self.horizon, self.horizon_unit)} = {self.n_cycles} cycles",
             "within-cycle correction": WITHIN_CYCLE_TEXT[self.within_cycle]
             + (f" (weight {self.within_cycle_weight.text})" if self.within_cycle_weight else ""),
             "discount timing": DISCOUNT_TIMING_TEXT[self.discount_timing],
