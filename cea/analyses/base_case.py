@@ -125,13 +125,6 @@ class BaseCase:
                 "to": np.array(states)[j], "probability": matrices[t, i, j]}))
         return pd.concat(frames, ignore_index=True)
 
-    def cohort_totals(self) -> pd.DataFrame:
-        """:meth:`results` for the whole cohort: every measure times ``cohort_size``."""
-        table = self.results()
-        numbers = [c for c in table.columns if c != "strategy"]
-        table[numbers] = table[numbers] * self.spec.settings.cohort_size
-        return table
-
     def trace(self) -> pd.DataFrame:
         """Markov trace: strategy, time point t (after cycle t; 0 = entry), years elapsed,
         share of the cohort in each state."""

@@ -19,14 +19,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cea.engine.plan import compile_plan
+from cea.engine.plan import compile_plan, reward_targets
 from cea.engine.probabilities import transition_probabilities
 from cea.engine.rewards import reward_matrix
 from cea.engine.run import parameter_matrix, propagate_cohort
 from cea.engine.weights import (
-    COST,
-    OUTCOME,
-    UNDISCOUNTED,
     counting_weights,
     discount,
     discount_times,
@@ -81,16 +78,15 @@ def per_cycle(spec: ModelSpec, table: pd.DataFrame | None = None, row: int = 0
         for reward in plan.state_rewards:
             value = np.broadcast_to(reward_matrix(plan, env, reward, 2, row)[..., 0],
                                     (plan.n_cycles, plan.n_expanded)) * reward.scale
-            kind = _rate_of(reward.key)
+            kind, measure = reward_targets(reward.key)[0]
             for count, weight, cohort, times in (("start", alpha, trace[:-1, :, 0], at_start),
                                                  ("end", beta, trace[1:, :, 0], at_end)):
                 factor = discount(rate[kind], times)
-                parts.append(_lines(strategy, cycles, plan.expanded, reward.key,
-                                    _measure(reward.key), count, cohort, value,
-                                    weight, factor))
+                parts.append(_lines(strategy, cycles, plan.expanded, reward.key, measure,
+                                    count, cohort, value, weight, factor))
         edges = plan.edges[strategy]
         for reward in plan.transition_rewards[strategy]:
-            kind = _rate_of(reward.key)
+            kind, measure = reward_targets(reward.key)[0]
             factor = discount(rate[kind], at_transition)
             weight = np.ones(plan.n_cycles) if moved is None else moved
             for position, state, expression in reward.per_edge:
@@ -98,8 +94,8 @@ def per_cycle(spec: ModelSpec, table: pd.DataFrame | None = None, row: int = 0
                 v = expression.evaluate(env.context(state), plan.tables)
                 v = _cycles(v, plan.n_cycles, plan.tunnel_length[state.name], sub)
                 source = plan.expanded[edges.src[plan.rewarded_edges[strategy][position]]]
-                parts.append(_lines(strategy, cycles, [source], reward.key,
-                                    _measure(reward.key), "transition",
+                parts.append(_lines(strategy, cycles, [source], reward.key, measure,
+                                    "transition",
                                     flows[:, position, :1], v[:, None], weight, factor))
         for column, expression in plan.oneoff[strategy]:
             measure = plan.measures[column]
@@ -142,18 +138,6 @@ def transition_matrices(spec: ModelSpec, strategy: str, table: pd.DataFrame | No
     for t in range(probs.shape[0]):
         np.add.at(matrices[t], (edges.src, edges.dst), probs[t])
     return list(plan.expanded), matrices
-
-
-def _rate_of(key: str) -> str:
-    if key.startswith("cost_"):
-        return COST
-    if key in ("utility", "qaly", "ly"):
-        return OUTCOME
-    return UNDISCOUNTED
-
-
-def _measure(key: str) -> str:
-    return "qaly" if key == "utility" else key
 
 
 def _cycles(value, n_cycles: int, n_sub: int, sub: int) -> np.ndarray:

@@ -306,8 +306,9 @@ def _transition_blocks(plan: Plan, strategy: str) -> None:
     plan.blocks[strategy] = blocks
 
 
-def _targets(plan: Plan, key: str):
-    """(weight set, measure) pairs that a reward named ``key`` adds to."""
+def reward_targets(key: str) -> list[tuple[str, str]]:
+    """(weight set, measure) pairs that a reward named ``key`` adds to; the first is the
+    measure it is reported under, with the weight set whose rate discounts it."""
     if key.startswith("cost_"):
         return [(COST, key), (UNDISCOUNTED, f"{key}_undiscounted")]
     if key in ("utility", "qaly"):
@@ -327,7 +328,7 @@ def _state_rewards(plan: Plan) -> list[StateReward]:
         else:
             per_state = [(s, s.rewards.get(key)) for s in spec.states]
         scale = spec.settings.cycle_years if key in ("utility", "ly") else 1.0
-        targets = [(plan.weight_sets[w], plan.column(m)) for w, m in _targets(plan, key)]
+        targets = [(plan.weight_sets[w], plan.column(m)) for w, m in reward_targets(key)]
         rewards.append(StateReward(key, per_state, targets, scale))
     return rewards
 
@@ -359,7 +360,7 @@ def _transition_rewards(plan: Plan, strategy: str) -> list[TransitionRewardPlan]
             per_edge.append((position, states[from_state], reward.value))
             sub_index[position] = a - first_of[from_state]
         targets = [(_weighted(discount(rate[w], at_transition), weights), plan.column(m))
-                   for w, m in _targets(plan, reward.reward)]
+                   for w, m in reward_targets(reward.reward)]
         plans.append(TransitionRewardPlan(reward.reward, per_edge, sub_index, targets,
                                           reward.cell))
     plan.rewarded_edges[strategy] = np.array(rewarded, dtype=int)
