@@ -29,6 +29,11 @@ class Outcomes:
         Declared states (tunnel sub-states summed).
     trace : ndarray of shape (n_rows, n_strategies, n_cycles + 1, n_states) or None
         Cohort occupancy at time points 0..T, when requested.
+    periods : ndarray of shape (n_rows, n_strategies, n_period_measures, K) or None
+        Every undiscounted measure gathered into the K periods of ``run(periods=W)``.
+    period_measures : tuple of str
+        Its measures: ``cost_<category>``, ``qaly``, ``ly`` (undiscounted) and
+        ``outcome_<name>``.
     """
 
     strategies: tuple[str, ...]
@@ -36,6 +41,8 @@ class Outcomes:
     values: np.ndarray
     states: tuple[str, ...]
     trace: np.ndarray | None = None
+    periods: np.ndarray | None = None
+    period_measures: tuple[str, ...] = ()
 
     def __getitem__(self, measure: str) -> np.ndarray:
         """Values of one measure, shape (n_rows, n_strategies)."""

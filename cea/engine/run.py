@@ -25,6 +25,7 @@ import numpy as np
 
 from cea.engine.kernels import propagate
 from cea.engine.outcomes import Outcomes
+from cea.engine.periods import add_period_rewards, period_measures
 from cea.engine.plan import Plan, compile_plan
 from cea.engine.probabilities import shape, transition_probabilities
 from cea.engine.rewards import add_state_rewards, add_transition_rewards
@@ -50,6 +51,7 @@ def run(
     chunk_size: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     threads: int | None = None,
+    periods: np.ndarray | None = None,
 ) -> Outcomes:
     """Run the cohort model for every row of a parameter table.
 
@@ -67,6 +69,10 @@ def run(
     threads : int, optional
         Chunks run at once in threads (default: the machine's cores, at most 4).
         Each chunk writes its own rows, so results do not depend on it.
+    periods : ndarray of shape (n_cycles + 1, K), optional
+        Also gather every undiscounted measure into K periods: period k receives
+        ``periods[t, k]`` of what cycle t adds (t = 0: the one-off rewards at time 0); see
+        :mod:`cea.engine.periods`. A budget bins cycles into calendar years this way.
 
     Returns
     -------
@@ -87,6 +93,14 @@ def run(
         if trace
         else None
     )
+    binned = None
+    if periods is not None:
+        periods = np.asarray(periods, dtype=float)
+        if periods.ndim != 2 or periods.shape[0] != plan.n_cycles + 1:
+            raise ValueError(f"periods must have shape ({plan.n_cycles + 1}, K), one row per "
+                             f"cycle 0..{plan.n_cycles}; got {periods.shape}")
+        binned = np.empty((n_rows, len(plan.strategies), len(period_measures(plan.measures)),
+                           periods.shape[1]))
 
     def work(start: int) -> int:
         stop = min(start + size, n_rows)
@@ -95,11 +109,13 @@ def run(
             rows = np.repeat(rows, 2, axis=0)
         shared = plan.shared_names(rows)
         for j, strategy in enumerate(plan.strategies):
-            result = _run_chunk(plan, strategy, shared, len(rows), start, trace)
+            result = _run_chunk(plan, strategy, shared, len(rows), start, trace, periods)
             _check_finite(plan, strategy, result[0], start)
             values[start:stop, j] = result[0][: stop - start]
             if traces is not None:
                 traces[start:stop, j] = result[1][: stop - start]
+            if binned is not None:
+                binned[start:stop, j] = result[2][..., : stop - start].transpose(2, 0, 1)
         return stop
 
     starts = range(0, n_rows, size)
@@ -108,7 +124,9 @@ def run(
         for stop in pool.map(work, starts):  # in order: the first failing chunk raises
             if progress is not None:
                 progress(stop, n_rows)
-    return Outcomes(plan.strategies, plan.measures, values, spec.state_names, traces)
+    return Outcomes(plan.strategies, plan.measures, values, spec.state_names, traces,
+                    binned, tuple(name for _, name in period_measures(plan.measures))
+                    if binned is not None else ())
 
 
 def parameter_matrix(spec: ModelSpec, table: pd.DataFrame | None) -> np.ndarray:
@@ -132,8 +150,9 @@ def parameter_matrix(spec: ModelSpec, table: pd.DataFrame | None) -> np.ndarray:
 
 
 def _run_chunk(plan: Plan, strategy: str, shared: dict, n_rows: int, offset: int,
-               want_trace: bool):
-    """Evaluate one strategy for one chunk of rows; returns (values (R, M), trace or None).
+               want_trace: bool, periods: np.ndarray | None = None):
+    """Evaluate one strategy for one chunk of rows; returns (values (R, M), trace or None,
+    period values (period measures, K, R) or None).
 
     Arrays are laid out (cycle, state or edge, row) so that each cycle's slice is
     contiguous and each state's or edge's values are contiguous rows.
@@ -149,11 +168,15 @@ def _run_chunk(plan: Plan, strategy: str, shared: dict, n_rows: int, offset: int
         add_transition_rewards(plan, strategy, env, flows, values, offset)
     for column, expression in plan.oneoff[strategy]:
         values[column] += _rows(expression.evaluate(env.base, plan.tables), n_rows)
+    binned = None
+    if periods is not None:
+        binned = np.zeros((len(period_measures(plan.measures)), periods.shape[1], n_rows))
+        add_period_rewards(plan, strategy, env, trace, flows, periods, binned, offset)
     declared = None
     if want_trace:
         declared = np.stack([trace[:, plan.aggregate[:, d] > 0, :].sum(axis=1)
                              for d in range(plan.aggregate.shape[1])], axis=2).transpose(1, 0, 2)
-    return values.T, declared
+    return values.T, declared, binned
 
 
 def _check_finite(plan: Plan, strategy: str, values: np.ndarray, offset: int) -> None:
