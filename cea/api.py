@@ -6,6 +6,7 @@
 >>> base.icer_table("healthcare system")     # a pandas DataFrame
 >>> psa = cea.psa(model, n_draws=1000, seed=1)
 >>> cea.write_results(base, "outputs", [psa])  # outputs/walkback_results.xlsx
+>>> cea.budget(model).to_frame()            # the budget impact, year by year
 
 Every analysis has the shape ``analysis(model, *, options..., seed=None, executor=None,
 progress=None) -> Result`` and is listed in :data:`cea.registry.ANALYSES`;
@@ -21,6 +22,7 @@ from pathlib import Path
 from cea import registry
 from cea.analyses.base_case import BaseCase
 from cea.analyses.base_case import run_base_case as base_case
+from cea.analyses.budget import budget_impact as budget
 from cea.analyses.calibration import CalibrationResult, calibrate, trial_fit
 from cea.analyses.gsa import gsa, morris, sobol
 from cea.analyses.one_way import one_way
@@ -45,6 +47,7 @@ from cea.workbook.template import input_book, template_book
 
 __all__ = [
     "BaseCase", "InputError", "ModelError", "ModelSpec", "Outcomes", "analyse", "base_case",
+    "budget",
     "calibrate", "evppi", "evppi_table", "gsa", "load", "morris", "one_way", "open_executor",
     "per_cycle", "psa", "results_path", "run", "scenarios", "sobol", "steps", "threshold",
     "transition_matrix", "trial_fit", "two_way", "write_calibrated_copy", "write_calibration",
@@ -70,7 +73,7 @@ def write_report(base: BaseCase, out_dir: str | Path, figures: Sequence[Path] = 
     command (``name`` other than ``results``), ``<model>_<name>_report.md``."""
     model = base.spec.settings.model_name
     stem = f"{model}_report" if name == "results" else f"{model}_{name}_report"
-    markdown = report.build_report(base, figures, report.analysis_sections(analyses))
+    markdown = report.build_report(base, figures, report.analysis_sections(analyses, figures))
     return report.write_report(Path(out_dir) / f"{stem}.md", markdown)
 
 

@@ -28,7 +28,8 @@ EXIT_INPUT = 2
 # --- commands ---------------------------------------------------------------------------------
 
 def _run(args: argparse.Namespace) -> int:
-    """The base case, the trial fit and, if asked, scenarios and every analysis."""
+    """The base case, the trial fit, the stepped evaluation, the budget impact (if the
+    workbook has a budget sheet) and, if asked, scenarios and every analysis."""
     # the API (numpy, pandas, scipy, openpyxl) is imported only when a command runs: start-up
     from cea import api
     from cea.export.text import header, text
@@ -56,6 +57,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.all:
         for name in ("one_way", "evppi", "gsa"):  # gsa: Sobol indices by default
             analyses.append(_analyse(registry.get(name), model))
+    if model.budget is not None:  # the payer's second document: the financial estimates
+        draws = {"n_draws": model.settings.psa_draws} if args.all else {}
+        analyses.append(_analyse(registry.get("budget"), model, **draws))
     return _report(args.out, base, analyses)
 
 
@@ -221,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also run scenarios of the scenarios sheet: 'all' or names, "
                           "comma-separated")
     run.add_argument("--all", action="store_true",
-                     help="also scenarios, one-way, PSA with EVPI and EVPPI, and Sobol indices")
+                     help="also scenarios, one-way, PSA with EVPI and EVPPI, Sobol indices, "
+                          "and the budget impact's PSA interval")
     _model_arguments(run)
     run.set_defaults(handler=_run)
     calibrate = sub.add_parser("calibrate", help=registry.get("calibrate").help,

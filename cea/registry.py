@@ -117,6 +117,12 @@ ANALYSES: tuple[Analysis, ...] = (
               Option("--groups", "groups", "parameter groups (the parameters sheet's group "
                      "column)", nargs="*", convert=lambda v: v or None)),
              distributed=True, random=True, command="evppi"),
+    Analysis("budget", "budget impact: the payer's costs year by year, without and with the "
+             "new strategy", "cea.analyses.budget:budget_impact",
+             "cea.analyses.budget:BudgetResult",
+             (Option("--draws", "n_draws", "PSA draws for the interval of each year's net "
+                     "budget impact (default: none)", type=int),),
+             random=True, command="budget"),
     Analysis("gsa", "global sensitivity analysis (Sobol or Morris) on the decision",
              "cea.analyses.gsa:gsa", "cea.analyses.gsa_results:GSAResult",
              (Option("--method", "method", "sobol (default) or morris",

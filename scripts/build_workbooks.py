@@ -174,6 +174,7 @@ def walkback() -> dict[str, list[list]]:
         "calibration": _walkback_calibration(uc, wb),
         "scenarios": _walkback_scenarios(uc, wb, sw),
         "steps": _walkback_steps(),
+        "budget": _walkback_budget(wb),
     }
     return sheets
 
@@ -660,6 +661,50 @@ def _walkback_steps() -> list[list]:
     ]
     return rows
 
+
+
+def _walkback_budget(wb: str) -> list[list]:
+    """Budget impact of funding WalkBack for the adults who recover from an episode each
+    year (docs/budget-impact.md)."""
+    header = ["item", "strategy", "state", "year", "value", "low", "high", "description",
+              "source"]
+    eligible = ("adults a year who recover from an episode of low back pain seen in general "
+                "practice: 5.8 new LBP problems per 1,000 GP encounters x 133.4 million GP "
+                "services a year = 773,700 episodes; x 72% recovered within 12 months = "
+                "557,000 (the population of the population EVPI before uptake)")
+    uptake = ("share of the eligible who take up the programme once it is funded: rising by "
+              "5 points a year to the 30% the population EVPI assumes; range half to 1.5 "
+              "times")
+    rows = [
+        header,
+        ["years", None, None, None, 5, None, None, "the first five years of funding",
+         "ISPOR BIA good practice II (Sullivan et al. 2014): 1-5 years; PBAC Guidelines "
+         "section 4 (use in practice and financial implications)"],
+        ["new_strategy", None, None, None, wb, None, None, "the programme whose funding is "
+         "costed", ""],
+        ["perspective", None, None, None, "healthcare system", None, None, "the payer: the "
+         "programme and the healthcare it saves; work absence is not the payer's budget",
+         "PBAC Guidelines; MSAC financial implications"],
+        ["eligible", None, None, None, 557000, 418000, 696000, eligible,
+         "Michaleff et al. 2012 (BEACH); Britt & Miller 2015; Henschke et al. BMJ 2008; "
+         "range +/- 25% (assumption: no interval is published for the product)"],
+    ]
+    for year, share in enumerate((0.10, 0.15, 0.20, 0.25, 0.30), start=1):
+        rows.append(["uptake_with", wb, None, year, share, round(share / 2, 4),
+                     round(share * 1.5, 4), uptake if year == 1 else None,
+                     "assumption; 30% between the 15-37% uptake of cardiac rehabilitation "
+                     "and 66% for exercise referral (Pavey et al. BMJ 2012)"
+                     if year == 1 else "assumption"])
+    rows += [
+        ["uptake_without", wb, None, None, 0, None, None, "no preventive programme is "
+         "funded today", "the trial's control arm: no preventive treatment"],
+        ["discount", None, None, None, 0, None, None, "budget impact is reported "
+         "undiscounted", "ISPOR BIA good practice II (Sullivan et al. 2014)"],
+        ["entry", None, None, None, "spread", None, None, "people recover from an episode "
+         "throughout the year", ""],
+        ["price_year", None, None, None, 2024, None, None, "the model's prices", ""],
+    ]
+    return rows
 
 WORKBOOKS = {
     "walkback.xlsx": walkback,

@@ -73,6 +73,9 @@ class SheetSpec:
     printed: bool = True
 
 
+#: Columns of a budget impact's tables: people and money to the unit.
+BUDGET_PREFIXES = ("year ", "years ", "net ", "total cost, world")
+
 MONEY_PREFIXES = ("cost", "inc_cost", "nmb", "inc_nmb", "c_", "price", "one_off_cost",
                   "change_at", "swing", "evpi", "evppi")
 
@@ -82,6 +85,8 @@ def number_format(column: str, currency: str) -> str | None:
     if column == "value or expression":  # an input as the analyst typed it
         return "General"
     if column in ("icer", "wtp", "published ICER") or " per 1,000" in column:
+        return "#,##0"
+    if column.startswith(BUDGET_PREFIXES):  # a budget's people and money, by year
         return "#,##0"
     if "P(cost-effective)" in column or column.endswith("(years)"):
         return "0.00"

@@ -29,7 +29,7 @@ def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
     data end at ``last_row`` (columns in ``columns`` order, from column 1)."""
     x_col = columns.index(spec.x) + 1
     x_ref = Reference(ws, min_col=x_col, min_row=header_row + 1, max_row=last_row)
-    if spec.kind == "bar":
+    if spec.kind in ("bar", "column"):
         chart = _bar(ws, spec, columns, header_row, last_row, x_ref)
     else:
         chart = ScatterChart()
@@ -52,7 +52,7 @@ def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
         axis.delete = False
         if fmt:
             axis.number_format = fmt
-    if spec.kind != "bar":  # axis labels at the plot's edge, clear of curves below zero
+    if spec.kind not in ("bar", "column"):  # labels at the plot's edge, clear of curves
         chart.x_axis.tickLblPos = "low"
     if spec.y_range is not None:
         chart.y_axis.scaling.min, chart.y_axis.scaling.max = spec.y_range
@@ -66,7 +66,7 @@ def native_chart(ws, spec, columns: list[str], header_row: int, last_row: int):
 
 def _bar(ws, spec, columns, header_row, last_row, x_ref) -> BarChart:
     chart = BarChart()
-    chart.type = "bar"
+    chart.type = "bar" if spec.kind == "bar" else "col"
     chart.overlap = 100 if spec.overlap else 0
     chart.gapWidth = 60
     if spec.reverse:
@@ -81,7 +81,8 @@ def _bar(ws, spec, columns, header_row, last_row, x_ref) -> BarChart:
     chart.x_axis.tickLblSkip = 1  # every bar labelled
     chart.x_axis.tickMarkSkip = 1
     chart.x_axis.tickLblPos = "low"  # labels at the edge, clear of bars on both sides of 0
-    chart.height = bar_chart_height(last_row - header_row)
+    if spec.kind == "bar":  # horizontal bars: the height follows the number of bars
+        chart.height = bar_chart_height(last_row - header_row)
     return chart
 
 

@@ -23,7 +23,7 @@ __all__ = ["PRESENTERS", "figures", "files", "has_presenter", "load", "owned", "
 
 #: The presenter modules, one per result type (or family of result types).
 PRESENTERS = ("base_case", "scenarios", "steps", "calibration", "one_way", "two_way",
-              "threshold", "psa", "evppi", "gsa")
+              "threshold", "psa", "evppi", "budget", "gsa")
 
 
 @singledispatch

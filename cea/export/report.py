@@ -20,6 +20,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from cea.analyses.base_case import BaseCase
+from cea.analyses.budget import BudgetResult
 from cea.analyses.one_way import OneWayResult
 from cea.analyses.psa import PSAResult
 from cea.analyses.scenarios import ScenarioResults
@@ -118,7 +119,8 @@ def build_report(base: BaseCase, figures: Sequence[Path] = (),
     if trace:
         lines += [_link(trace), ""]
     lines += ["## 24. Effect of uncertainty", ""]
-    others = [n for n in figure if n not in (diagram, trace)]
+    shown = "\n".join(text for _, text in sections)  # a section shows its own figures
+    others = [n for n in figure if n not in (diagram, trace) and f"]({quote(n)})" not in shown]
     images = [n for n in others if Path(n).suffix.lower() in IMAGES]
     files = [n for n in others if n not in images]
     for name in images:
@@ -165,15 +167,26 @@ section.register(EVPPIResult, report_sections.evppi_section)
 section.register(OneWayResult, report_sections.one_way_section)
 
 
-def analysis_sections(analyses: Sequence) -> list[tuple[str, str]]:
+def analysis_sections(analyses: Sequence, figures: Sequence[Path] = ()
+                      ) -> list[tuple[str, str]]:
     """The report sections of those analyses that have one, in order. An EVPPI brings its
-    PSA's section when no PSA is among the analyses."""
+    PSA's section when no PSA is among the analyses; the budget impact shows its figure
+    (one of ``figures``) in its section."""
     analyses = list(analyses)
+    names = {Path(f).name for f in figures}
     psa = any(isinstance(a, PSAResult) for a in analyses)
     results = []
     for a in analyses:
         results += [a.psa, a] if isinstance(a, EVPPIResult) and not psa else [a]
-    return [part for part in map(section, results) if part is not None]
+    parts = []
+    for result in results:
+        if isinstance(result, BudgetResult):
+            figure = f"{result.spec.settings.model_name}_budget.png"
+            shown = figure if figure in names else None
+            parts.append(report_sections.budget_section(result, shown))
+        elif (part := section(result)) is not None:
+            parts.append(part)
+    return parts
 
 
 def write_report(path: str | Path, markdown: str) -> list[Path]:

@@ -16,20 +16,23 @@ import numbers
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
 
 from cea.analyses.base_case import BaseCase
+from cea.analyses.budget import BudgetResult
 from cea.analyses.one_way import OneWayResult
 from cea.analyses.psa import PSAResult, population_factor
 from cea.analyses.ranges import MONEY, OUTCOMES
 from cea.analyses.scenarios import ScenarioResults
 from cea.analyses.voi import EVPPIResult
+from cea.export import budget as present_budget
 from cea.export.labels import STATUS_LABELS, icer_words, parameter_words
 from cea.export.text import qaly_text
 
-__all__ = ["Number", "escape", "evppi_section", "icer_frame", "one_way_section",
+__all__ = ["Number", "budget_section", "escape", "evppi_section", "icer_frame", "one_way_section",
            "optimal_frame", "psa_section", "scenario_section", "table"]
 
 #: Rows of the EVPPI and tornado tables shown in the report.
@@ -322,3 +325,26 @@ def one_way_section(result: OneWayResult) -> tuple[str, str]:
                   "optimal strategy at the low or high value differs from the base case's.", "",
                   table(frame, formats)]
     return "One-way sensitivity analysis", "\n".join(parts)
+
+
+def budget_section(result: BudgetResult, figure: str | None = None) -> tuple[str, str]:
+    """The report's section: the financial table, the outcomes averted, the inputs that move
+    the budget most, and the figure."""
+    def whole(v):
+        return Number(f"{v:,.0f}") if np.isfinite(v) else ""
+
+    formats = dict.fromkeys([*present_budget.years(result), present_budget.all_years(result)],
+                            whole)
+    averted = present_budget.averted(result)
+    tornado = present_budget.tornado_table(result).head(8)
+    parts = [escape(present_budget.title(result)) + ".", "",
+             escape(present_budget.method_note(result)), "",
+             table(present_budget.financial_table(result), formats), "",
+             *(["**Averted** (the whole eligible population, undiscounted):", "",
+                table(averted, formats), ""] if len(averted) else []),
+             f"**Inputs that move the budget most** (net budget impact over "
+             f"{present_budget.all_years(result)}):", "",
+             table(tornado, {"net at low": whole, "net at high": whole, "net swing": whole})]
+    if figure:
+        parts = [f"![budget impact]({quote(figure)})", "", *parts]
+    return "Budget impact", "\n".join(parts)

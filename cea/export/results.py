@@ -77,7 +77,7 @@ def _part(result) -> str:
              "two-way analysis", "ThresholdResult": "threshold analysis", "PSAResult":
              "probabilistic analysis", "EVPPIResult": "probabilistic analysis and EVPPI",
              "SobolResult": "Sobol indices", "MorrisResult": "Morris screening",
-             "CalibrationResult": "calibration"}
+             "CalibrationResult": "calibration", "BudgetResult": "budget impact"}
     text = words.get(type(result).__name__, type(result).__name__)
     draws = getattr(result, "n_draws", None) or getattr(getattr(result, "psa", None),
                                                         "n_draws", None)

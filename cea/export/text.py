@@ -11,6 +11,7 @@ from functools import singledispatch
 import pandas as pd
 
 from cea.analyses.base_case import BaseCase
+from cea.analyses.budget import BudgetResult
 from cea.analyses.calibration import CalibrationResult, TrialFit
 from cea.analyses.gsa_results import MorrisResult, SobolResult
 from cea.analyses.one_way import OneWayResult
@@ -221,3 +222,21 @@ def _icer_words(status: str, icer: float, comparator: str) -> str:
     if not comparator:
         return "reference"
     return f"{icer:,.0f} vs {comparator}"
+
+
+@text.register
+def _budget(result: BudgetResult) -> str:
+    from cea.export.budget import averted, financial_table, title
+
+    def lines(frame: pd.DataFrame) -> str:
+        width = int(frame["line"].str.len().max())
+        return frame.to_string(index=False, float_format=lambda v: f"{v:,.0f}",
+                               formatters={"line": lambda s: s.ljust(width)}, justify="left")
+
+    n = result.budget.years
+    saved = averted(result)
+    out = f"\n{title(result)}\n" + lines(financial_table(result))
+    if len(saved):
+        out += (f"\n\nAverted over {n} year{'s' if n > 1 else ''} by funding "
+                f"{result.budget.new_strategy}\n" + lines(saved))
+    return out

@@ -206,6 +206,45 @@ class Target:
         return (np.log(self.high) - np.log(self.low)) / (2 * Z95)
 
 
+#: The two worlds of a budget impact analysis: without and with the new strategy.
+WORLDS = ("without", "with")
+
+
+@dataclass(frozen=True)
+class BudgetValue:
+    """A number of the budget sheet, with its one-way range, its words and its cell."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    description: str = ""
+    source: str = ""
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The ``budget`` sheet: who is eligible each year, the share on each strategy in the
+    world without and the world with the new strategy, and what the payer counts.
+
+    ``eligible[y]`` and ``uptake[world][strategy][y]`` are per budget year (index 0 =
+    year 1); the comparator (the first strategy) takes the share no other strategy has.
+    ``existing`` counts, by state, the people already in the model's states at the start
+    of year 1 (none: only new entrants)."""
+
+    years: int
+    eligible: tuple[BudgetValue, ...]
+    uptake: Mapping[str, Mapping[str, tuple[BudgetValue, ...]]]
+    new_strategy: str
+    perspective: str
+    existing: Mapping[str, float] = field(default_factory=dict)
+    existing_cell: str = ""
+    discount: float = 0.0
+    entry: str = "spread"
+    price_year: int | None = None
+    cells: Mapping[str, str] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, eq=False)
 class ModelSpec:
     """A whole cohort model, as read from one input workbook."""
@@ -228,6 +267,8 @@ class ModelSpec:
     calibration: tuple[Target, ...] = ()
     #: the stepped evaluation, from a published result to the model (the ``steps`` sheet)
     steps: tuple[Step, ...] = ()
+    #: the budget impact inputs (the ``budget`` sheet), if any
+    budget: Budget | None = None
     source: str = ""
     source_sha256: str = ""
 

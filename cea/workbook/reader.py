@@ -6,7 +6,7 @@ The workbook is only read, never written. The sheets are read by one reader per 
 :mod:`~cea.workbook.settings`, :mod:`~cea.workbook.parameters` (and tables),
 :mod:`~cea.workbook.states` (and strategies), :mod:`~cea.workbook.transitions` (and
 transition rewards), :mod:`~cea.workbook.correlations` and :mod:`~cea.workbook.optional`
-(scenarios and calibration targets).
+(scenarios and calibration targets) and :mod:`~cea.workbook.budget`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from cea.model.dependencies import CircularDefinition, derived_order
 from cea.model.problems import InputError, Problems
 from cea.model.scenarios import apply_scenario, step_models
 from cea.model.spec import ModelSpec
+from cea.workbook.budget import read_budget
 from cea.workbook.cells import SheetData, open_workbook, read_sheet
 from cea.workbook.correlations import read_correlations
 from cea.workbook.optional import read_scenarios, read_steps, read_targets
@@ -87,6 +88,8 @@ def _build_spec(sheets: dict[str, SheetData], problems: Problems) -> dict:
                 scenarios=read_scenarios(sheets.get("scenarios"), problems),
                 steps=read_steps(sheets.get("steps"), names,
                                  settings.perspectives if settings else None, problems),
+                budget=read_budget(sheets.get("budget"), strategies, states, settings,
+                                   problems),
                 transition_rewards=tuple(rewards), tables=tables,
                 cost_categories=tuple(categories), outcomes=tuple(outcomes),
                 correlations=read_correlations(sheets.get("correlations"), names.parameters,

@@ -148,6 +148,22 @@ SHEETS: tuple[Sheet, ...] = (
         Column("fit", "boolean", doc="yes: fitted; no: shown for validation only."),
         Column("source", "text", doc="Citation."),
     )),
+    Sheet("budget", False,
+          "Budget impact inputs (optional sheet; cea budget): one row per item, see the "
+          "budget items below and docs/budget-impact.md.", (
+              Column("item", "text", True, "years, eligible, uptake_with, uptake_without, "
+                     "new_strategy, perspective, existing, discount, entry or price_year."),
+              Column("strategy", "text", doc="The strategy of an uptake row."),
+              Column("state", "text", doc="The state of an existing row."),
+              Column("year", "integer", doc="Budget year 1, 2, ... of a yearly item; blank: "
+                     "every year."),
+              Column("value", "text", True, "The item's value (a number, or a name for "
+                     "new_strategy, perspective and entry)."),
+              Column("low", "number", doc="Low end of the one-way range (eligible, uptake)."),
+              Column("high", "number", doc="High end of the one-way range."),
+              Column("description", "text", doc="How the value is derived."),
+              Column("source", "text", doc="Citation, or 'assumption'."),
+          )),
     Sheet("tables", False, "Lookup tables for lookup() and interpolate() (optional sheet).", (
         Column("table", "text", True, "Table name."),
         Column("key", "number", True, "Key (e.g. age), increasing within a table."),

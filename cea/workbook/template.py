@@ -21,6 +21,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from cea.model.budget_items import BUDGET_ITEMS
 from cea.model.distributions import DISTRIBUTIONS
 from cea.model.files import set_cell
 from cea.model.functions import FUNCTIONS
@@ -97,8 +98,8 @@ def template_book():
     return book
 
 
-SECTION_TITLES = ("Sheets and their columns", "Settings", "Functions in expressions",
-                  "Distributions for the PSA", "Names of model time")
+SECTION_TITLES = ("Sheets and their columns", "Settings", "Budget sheet items",
+                  "Functions in expressions", "Distributions for the PSA", "Names of model time")
 
 
 def readme_rows() -> list[list]:
@@ -109,6 +110,7 @@ def readme_rows() -> list[list]:
                          "sheet!cell: what was found; what is allowed."]]
     for title, table in (("Sheets and their columns", _sheet_rows()),
                          ("Settings", _setting_rows()),
+                         ("Budget sheet items", _budget_rows()),
                          ("Functions in expressions", _function_rows()),
                          ("Distributions for the PSA", _distribution_rows()),
                          ("Names of model time", _time_rows())):
@@ -132,6 +134,17 @@ def _setting_rows() -> list[list]:
     for setting in SETTINGS:
         rows.append([setting.key, _yes_no(setting.required), _default_text(setting),
                      setting.allowed(), setting.doc])
+    return rows
+
+
+def _budget_rows() -> list[list]:
+    rows: list[list] = [["item", "columns", "default", "allowed values", "meaning"]]
+    for item in BUDGET_ITEMS:
+        columns = ", ".join(c for c, used in (("year", item.yearly), (item.needs, item.needs),
+                                              ("value", True),
+                                              ("low, high", item.ranged))
+                            if used)
+        rows.append([item.key, columns, item.default or "required", item.allowed, item.doc])
     return rows
 
 

@@ -7,7 +7,7 @@ results file."
 
 * Every command of ``cea`` that takes a workbook runs on the HIV
   example (with a range and a distribution on a second parameter, so that two-way and
-  global analyses apply) with its outputs written *into the input's own folder*; the
+  global analyses apply, and a budget sheet) with its outputs written *into the input's own folder*; the
   input's bytes (SHA-256) and modification time are unchanged afterwards.
 * A failure while the results workbook is being written (after its first sheet, inside
   ``Workbook.save``, a figure, or an interrupt) leaves an existing results file byte for
@@ -54,6 +54,9 @@ def _hiv(path: Path) -> Path:
     tw.put(sheets["parameters"], "c_a", "low", 2000)
     tw.put(sheets["parameters"], "c_a", "high", 3500)
     tw.put(sheets["parameters"], "c_a", "distribution", "gamma(mean=2756, se=275.6)")
+    sheets["budget"] = [["item", "strategy", "year", "value"], ["years", None, None, 3],
+                        ["eligible", None, None, 1000],
+                        ["uptake_with", "combination", None, 0.5]]  # so cea budget runs
     return write_input_workbook(path, sheets)
 
 
