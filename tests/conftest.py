@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
-import pytest
+# One BLAS thread per test process, set before numpy is first imported (the import of
+# cea.api below): pytest-xdist already runs a process on every core, and OpenBLAS's
+# threads, on top of those, spin against each other (on 2 cores the EVPPI regressions ran
+# 10-20 times slower). The subprocesses, pools and dask workers the tests start inherit it.
+# A value set outside the tests is kept. It changes how long the tests take, not what
+# they check.
+for _name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
-from cea.api import write_input_workbook
-from tests.helpers.paths import ROOT
+import pytest  # noqa: E402
+
+from cea.api import write_input_workbook  # noqa: E402
+from tests.helpers.paths import ROOT  # noqa: E402
 
 
 @pytest.fixture
