@@ -16,7 +16,9 @@ from cea.export.tables import write_csv
 from cea.model.budget_items import ITEM_BY_KEY
 
 #: Inputs shown in the printed one-way table and tornado chart.
-TOP = 15
+TOP = 10
+#: Inputs drawn in the tornado chart (it prints beside the costs chart, under the table).
+TOP_CHART = 6
 
 __all__ = ["all_years", "assumptions", "financial_table", "method_note", "outcome_table",
            "title", "tornado_table", "years"]
@@ -58,6 +60,8 @@ def financial_table(result: BudgetResult) -> pd.DataFrame:
     for world, column in (("without", "cost_without"), ("with", "cost_with")):
         for category in result.categories:
             part = costs[costs["category"] == category][column].to_numpy()
+            if not part.any():
+                continue  # a category this world does not pay for (e.g. no programme)
             lines.append((f"{category} cost, {world} {b.new_strategy}",
                           np.r_[part, part.sum()]))
         lines.append((f"total cost, {world} {b.new_strategy}", t[column].to_numpy()))
@@ -123,12 +127,14 @@ def method_note(result: BudgetResult) -> str:
     return " ".join(parts)
 
 
-def assumptions(result: BudgetResult) -> pd.DataFrame:
-    """The budget sheet's inputs: item, value, range, derivation and source."""
-    b = result.budget
+def assumptions(spec) -> pd.DataFrame:
+    """The budget sheet's inputs of ``spec``: item, value, range, derivation and source (as
+    the inputs sheet prints them)."""
+    b = spec.budget
+    categories = ", ".join(spec.settings.perspectives.get(b.perspective, ()))
     rows = [("budget years", str(b.years), "", "", ""),
             ("new strategy", b.new_strategy, "", "", ""),
-            ("payer's perspective", b.perspective, "", ", ".join(result.categories), ""),
+            ("payer's perspective", b.perspective, "", categories, ""),
             ("entry in the year", b.entry, "", ITEM_BY_KEY["entry"].doc, ""),
             ("discount rate", f"{b.discount:.1%}", "", "", "")]
     rows += _yearly_rows("eligible people", b.eligible, share=False)
@@ -176,11 +182,30 @@ def tornado_table(result: BudgetResult) -> pd.DataFrame:
                          "net swing": t["swing"]})
 
 
+def _distinct_scenarios(result: BudgetResult) -> tuple[pd.DataFrame, list[str]]:
+    """The scenarios whose budget differs from the base case's, and the names of those
+    that give the same budget (rounded to the unit)."""
+    table = result.scenarios
+    years = [c for c in table.columns if c.startswith("year")]
+    values = table[years].to_numpy(dtype=float).round(0)
+    same = [i for i in range(1, len(table)) if np.array_equal(values[i], values[0])]
+    names = table["scenario"].iloc[same].tolist()
+    table = table.drop(index=table.index[same]).reset_index(drop=True)
+    if not table["note"].astype(bool).any():
+        table = table.drop(columns="note")
+    return table, names
+
+
 def _unmoved(result: BudgetResult) -> str:
-    t = result.tornado()
-    flat = t.loc[t["swing"] == 0, "input"].tolist()
-    return (" Inputs that leave the budget unchanged at both ends: " + ", ".join(flat) + "."
-            ) if flat else ""
+    flat = int((result.tornado()["swing"] == 0).sum())
+    return (f" {flat} inputs leave it unchanged at both ends (utilities and work absence, "
+            "which the payer does not count, among them)." if flat and
+            _payer_excludes(result) else
+            f" {flat} inputs leave it unchanged at both ends." if flat else "")
+
+
+def _payer_excludes(result: BudgetResult) -> bool:
+    return any(c not in result.categories for c in result.spec.cost_categories)
 
 
 @sheets.register
@@ -197,7 +222,7 @@ def _sheets(result: BudgetResult) -> list[SheetSpec]:
                   title="Costs to the payer by year", x_title="budget year",
                   y_title=money, y_format="#,##0", overlap=False)
     tornado = result.tornado()
-    tornado = tornado[tornado["swing"] > 0].head(TOP)
+    tornado = tornado[tornado["swing"] > 0].head(TOP_CHART)
     tornado_chart = pd.DataFrame({
         "input": tornado["input"],
         "change_at_low": tornado["net_at_low"] - tornado["net_base"],
@@ -205,13 +230,16 @@ def _sheets(result: BudgetResult) -> list[SheetSpec]:
     }).iloc[::-1].reset_index(drop=True)
     base_total = float(result.net.sum())
     moving = tornado_table(result)
-    scenarios = result.scenarios
-    if not scenarios["note"].astype(bool).any():
-        scenarios = scenarios.drop(columns="note")
+    scenarios, same = _distinct_scenarios(result)
     blocks = [
         Block(title(result), financial_table(result), method_note(result)),
-        Block("Costs to the payer by year, without and with the new strategy", chart_data,
+        Block("Costs to the payer by year", chart_data,
               chart=chart, data=True),
+        Block(f"Tornado: net budget impact, {all_years(result)}", tornado_chart, chart=Chart(
+                  kind="bar", x="input", y=("change_at_low", "change_at_high"),
+                  title="Net budget impact",
+                  y_title=f"change from {base_total:,.0f} ({money})", y_format="#,##0"),
+              data=True),
         *([Block(f"Averted by funding {result.budget.new_strategy}, by year (undiscounted)",
                  averted(result), "What the model counts, in the whole eligible population: "
                  "the world without minus the world with (each world's counts are in the "
@@ -224,18 +252,13 @@ def _sheets(result: BudgetResult) -> list[SheetSpec]:
               "eligible people and uptake on the budget sheet's ranges, every year at once. "
               "Ranked by swing" + (f"; the {TOP} largest of {len(moving)} shown, all in the "
                                    "table of every input" if len(moving) > TOP else "")
-              + "." + _unmoved(result)),
-        Block(f"Tornado chart: change from the base case's {base_total:,.0f} "
-              "(smallest swing first)", tornado_chart, chart=Chart(
-                  kind="bar", x="input", y=("change_at_low", "change_at_high"),
-                  title="Net budget impact", y_title=f"change ({money})", y_format="#,##0"),
-              data=True),
+              + "." + _unmoved(result) + " The budget's inputs and their sources are on "
+              "the inputs sheet."),
         Block(f"Scenario analysis: net budget impact by year ({money})", scenarios,
-              "Each scenario of the scenarios sheet, run over the budget; settings that only "
-              "change the cost-effectiveness analysis (discounting, the model's horizon) "
-              "leave the budget as it is."),
-        Block("Budget inputs and their sources", assumptions(result),
-              detail="derivation and source"),
+              "Each scenario of the scenarios sheet, run over the budget."
+              + (f" The same as the base case, to the unit in every year: {', '.join(same)} "
+                 "(what they change is not in the payer's budget: discounting, the model's "
+                 "horizon, utilities or work absence)." if same else "")),
         Block("One-way analysis of the net budget impact: every input", result.tornado(),
               data=True),
     ]

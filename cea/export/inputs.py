@@ -64,6 +64,12 @@ def inputs_sheet(spec: ModelSpec) -> SheetSpec:
     if len(rewards):
         blocks.append(Block("Transition rewards (one-off, per transition)", rewards))
     blocks.append(Block("Strategies (the first is the comparator)", strategies))
+    if spec.budget is not None:
+        from cea.export.budget import assumptions  # the budget's own presenter says how
+
+        blocks.append(Block("Budget impact inputs (the budget sheet)", assumptions(spec),
+                            "Under each input: how it is derived, and its source.",
+                            detail="derivation and source"))
     return SheetSpec("inputs", blocks, fit_scale=MIN_SCALE)
 
 

@@ -127,6 +127,30 @@ def _intervals(part: pd.DataFrame, money: str) -> pd.DataFrame:
     return frame
 
 
+def _sampling_check(result: PSAResult) -> list[tuple[str, str]]:
+    """The draws against what was asked, in words (the tables are on the chart data sheet):
+    the largest departure of a sample mean from its distribution's mean, in standard errors
+    SD / sqrt(n); of a sample SD from its distribution's SD; of a rank correlation."""
+    summary = result.parameter_summary()
+    if summary.empty:
+        return []
+    n = result.n_draws
+    words = parameter_words(result.spec)
+    positive = summary["sd"] > 0
+    z = ((summary["sample_mean"] - summary["mean"]) / (summary["sd"] / np.sqrt(n))).abs()
+    z = z.where(positive, 0.0)
+    ratio = (summary["sample_sd"] / summary["sd"] - 1).abs().where(positive, 0.0)
+    worst = summary["parameter"].iloc[int(z.to_numpy().argmax())]
+    rows = [("sampled means", f"within {z.max():.2f} standard errors (SD / sqrt({n:,})) of "
+                              f"their distributions' means (largest: {words(worst)})"),
+            ("sampled SDs", f"within {ratio.max():.1%} of their distributions' SDs")]
+    if result.spec.correlations:
+        check = result.correlation_check()
+        gap = (check["sampled"] - check["requested"]).abs().max()
+        rows.append(("sampled rank correlations", f"within {gap:.3f} of those requested"))
+    return rows
+
+
 def _summary_sheet(result: PSAResult) -> SheetSpec:
     info = pd.DataFrame([
         ("draws", f"{result.n_draws:,}"), ("seed", str(result.seed)),
@@ -136,6 +160,7 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
         ("correlations", f"{len(result.spec.correlations)} pair(s), Spearman, Gaussian copula"
          if result.spec.correlations else "none (parameters independent)"),
         ("sampling and model run (s)", f"{result.seconds:.2f}"),
+        *_sampling_check(result),
     ], columns=["item", "value"])
     sheet = SheetSpec("PSA", [Block("Probabilistic sensitivity analysis", info)])
     summary = result.summary()
@@ -160,12 +185,12 @@ def _summary_sheet(result: PSAResult) -> SheetSpec:
     words = parameter_words(result.spec)
     sheet.blocks.append(Block("Sampled parameters against their distributions",
                               with_words(result.parameter_summary(), "parameter", words),
-                              "Under each parameter: its distribution.", detail="distribution"))
+                              data=True))
     if result.spec.correlations:
         sheet.blocks.append(Block("Rank (Spearman) correlations, requested and sampled",
                                   with_words(with_words(result.correlation_check(),
                                                         "parameter_1", words),
-                                             "parameter_2", words)))
+                                             "parameter_2", words), data=True))
     return sheet
 
 

@@ -59,8 +59,11 @@ def test_tornado_names_parameters_by_label(labelled):
 def test_psa_and_evppi_name_parameters_by_label_and_groups_by_name(labelled):
     present.load()
     psa = run_psa(labelled, n_draws=400, seed=3)
-    sampled = _printed(present.sheets(psa)[0], "Sampled parameters").frame
-    assert list(sampled["parameter"]) == ["QALY gain", "extra"]
+    sheet = present.sheets(psa)[0]
+    sampled = next(b for b in sheet.blocks if b.title.startswith("Sampled parameters")).frame
+    assert list(sampled["parameter"]) == ["QALY gain", "extra"]  # on the chart data sheet
+    check = dict(_printed(sheet, "Probabilistic sensitivity analysis").frame.to_numpy())
+    assert check["sampled means"].endswith(("(largest: QALY gain)", "(largest: extra)"))
     sheets = present.sheets(EVPPIResult(psa, evppi(psa)))
     table = _printed(sheets[-1], "EVPPI per person").frame
     shown = set(table["parameter(s)"])
