@@ -5,10 +5,10 @@ DESIGN.md (Errors and safety): "The input workbook is never written to. Outputs 
 written to a temporary file and renamed into place, so a crash never leaves half a
 results file."
 
-* Every command of ``cea`` that takes a workbook runs on the HIV
-  example (with a range and a distribution on a second parameter, so that two-way and
-  global analyses apply, and a budget sheet) with its outputs written *into the input's own folder*; the
-  input's bytes (SHA-256) and modification time are unchanged afterwards.
+* Every command of ``cea`` that takes a workbook runs on the HIV example (with a range
+  and a distribution on a second parameter, so that two-way and global analyses apply,
+  and a budget sheet) with its outputs written *into the input's own folder*; the input's
+  bytes (SHA-256) and modification time are unchanged afterwards.
 * A failure while the results workbook is being written (after its first sheet, inside
   ``Workbook.save``, a figure, or an interrupt) leaves an existing results file byte for
   byte as it was and no partial or temporary file behind.
