@@ -37,6 +37,7 @@ from cea import engine
 from cea.analyses.ranges import format_pair, resolve_ranges
 from cea.model.arguments import Integer, check
 from cea.model.errors import ModelError
+from cea.model.memory import ROW_BYTES, check_rows
 from cea.model.scenarios import apply_scenario
 from cea.model.spec import WORLDS, Budget, ModelSpec
 
@@ -271,6 +272,9 @@ def budget_impact(spec: ModelSpec, *, n_draws: int | None = None, seed: int | No
                          "docs/budget-impact.md) to run a budget impact analysis")
     if n_draws is not None:
         n_draws = check("budget_impact", "n_draws", n_draws, Integer(1))
+        check_rows("budget_impact", "n_draws", n_draws, n_draws,
+                   ROW_BYTES * (len(spec.free_parameters) + 4 * len(spec.strategies)
+                                * budget.years), "Use fewer draws.")
     seed = check("budget_impact", "seed", spec.settings.seed if seed is None else seed,
                  Integer(0))
     stages = 3 if n_draws else 2

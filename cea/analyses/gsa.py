@@ -67,6 +67,7 @@ from cea.analyses.gsa_results import MorrisResult, SobolResult, front, warn_note
 from cea.analyses.sampling import table_from_uniform
 from cea.engine.executors import run_table
 from cea.model.arguments import require
+from cea.model.memory import ROW_BYTES, check_rows
 from cea.model.spec import ModelSpec
 
 __all__ = ["GSAWarning", "MorrisResult", "SobolResult", "clip_unit", "decision_outputs", "gsa",
@@ -142,6 +143,9 @@ def _sobol_wiring(names, ppfs, f, *, n, groups, second_order, seed, num_resample
     require(isinstance(tolerance, (int, float)) and tolerance > 0, func, "tolerance",
              "a positive number, e.g. 0.1", tolerance)
     inputs = checked_inputs(func, names, groups, notes)
+    d = len(inputs.labels)
+    check_rows(func, "n", n, int(n) * (2 * d + 2 if second_order else d + 2),
+               ROW_BYTES * (d + 4), "Use a smaller n (a power of two).")
     seed, design_seed, boot_seed = seeds(seed)
     u = salib_sobol_sample.sample(inputs.problem(), int(n), calc_second_order=second_order,
                                   seed=design_seed)
@@ -246,6 +250,9 @@ def _morris_wiring(names, ppfs, f, *, trajectories, levels, groups, seed, num_re
              func, "levels", "an even integer >= 2, e.g. 4", levels)
     common_checks(func, num_resamples, conf_level)
     inputs = checked_inputs(func, names, groups, notes)
+    d = len(inputs.labels)
+    check_rows(func, "trajectories", trajectories, int(trajectories) * (d + 1),
+               ROW_BYTES * (d + 4), "Use fewer trajectories.")
     seed, design_seed, boot_seed = seeds(seed)
     x = salib_morris_sample.sample(inputs.problem(), int(trajectories), num_levels=levels,
                                    seed=design_seed)

@@ -19,6 +19,7 @@ import pandas as pd
 from cea.analyses import incremental
 from cea.engine import Outcomes
 from cea.engine.executors import run_table
+from cea.model.arguments import Real, check
 from cea.model.errors import ModelError
 from cea.model.spec import ModelSpec
 
@@ -169,8 +170,10 @@ def run_rows(spec: ModelSpec, table: pd.DataFrame, describe: Callable[[int], str
 
 
 def wtp_values(spec: ModelSpec, wtp: float | Sequence[float] | None) -> tuple[float, ...]:
-    """The thresholds of the model, plus any asked for."""
+    """The thresholds of the model, plus any asked for (each a finite number >= 0)."""
     asked = () if wtp is None else tuple(np.atleast_1d(np.asarray(wtp, dtype=float)).tolist())
+    for value in asked:
+        check("wtp", "wtp", value, Real(0))  # NaN or a negative threshold: no decision
     values = tuple(dict.fromkeys([*spec.settings.wtp, *asked]))
     if not values:
         raise ValueError("the model has no willingness-to-pay thresholds (settings wtp); "

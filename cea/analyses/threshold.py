@@ -43,7 +43,7 @@ from cea import engine
 from cea.analyses import incremental
 from cea.analyses.ranges import Range, resolve_ranges, run_rows, wtp_values
 from cea.analyses.two_way import grid_values
-from cea.model.arguments import Integer, check
+from cea.model.arguments import Integer, Real, check
 from cea.model.spec import ModelSpec
 
 __all__ = ["ThresholdResult", "threshold", "value_based_price"]
@@ -146,6 +146,8 @@ def threshold(spec: ModelSpec, parameter: str, *, wtp: float | Sequence[float] |
     check("threshold", "points", points, Integer(2))
     r = resolve_ranges(spec, [parameter], ranges)[0][0]
     wtps = wtp_values(spec, None) if wtp is None else tuple(np.atleast_1d(wtp).astype(float))
+    for value in wtps:
+        check("threshold", "wtp", float(value), Real(0))  # NaN or negative: no decision
     xs = grid_values(r, points)
     table = spec.table_from(pd.DataFrame({parameter: np.r_[xs, r.base]}))
     outcomes = run_rows(spec, table, lambda row: f"parameter {parameter} = "
@@ -232,6 +234,8 @@ def value_based_price(spec: ModelSpec, *, wtp: float | Sequence[float] | None = 
         non-reference strategy.
     """
     wtps = wtp_values(spec, None) if wtp is None else tuple(np.atleast_1d(wtp).astype(float))
+    for value in wtps:
+        check("threshold", "wtp", float(value), Real(0))  # NaN or negative: no decision
     base = engine.run(spec)
     names = spec.strategy_names
     rows = []

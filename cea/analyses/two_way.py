@@ -26,6 +26,7 @@ from cea.analyses.ranges import (
 )
 from cea.engine import Outcomes
 from cea.model.arguments import Integer, check
+from cea.model.memory import ROW_BYTES, check_rows
 from cea.model.spec import ModelSpec
 
 __all__ = ["TwoWayResult", "grid_values", "two_way"]
@@ -107,6 +108,9 @@ def two_way(spec: ModelSpec, parameter1: str, parameter2: str, *, points: int = 
     if parameter1 == parameter2:
         raise ValueError(f"two_way needs two different parameters; got {parameter1!r} twice")
     check("two_way", "points", points, Integer(2))
+    check_rows("two_way", "points", points, points**2,
+               ROW_BYTES * (len(spec.free_parameters) + 4 * len(spec.strategies)),
+               "Use fewer points per axis.")
     varied, _ = resolve_ranges(spec, [parameter1, parameter2], ranges)
     sel = select(spec, perspective=perspective, wtp=wtp, strategy=strategy, outcome="inc_nmb"
                  if len(spec.strategies) > 1 else "nmb")

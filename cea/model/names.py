@@ -8,6 +8,8 @@ unknown name, table or column is reported the same way everywhere.
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Collection, Mapping
 
 from cea.model.expressions import RESERVED_NAMES, Expression, ExpressionError, Table, parse
@@ -20,6 +22,11 @@ TIME_NAMES = frozenset({"cycle", "year", "cycle_years", "state_time"})
 MODEL_TIME = TIME_NAMES - {"state_time"}
 #: Longest name of a parameter, state, table or strategy.
 MAX_NAME = 64
+#: A name: ASCII letters, digits and underscores, starting with a letter (a letter of
+#: another alphabet that looks Latin would make a second, different name).
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: Words of Python that cannot be names (None, True, lambda, import, ...).
+KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
 
 def check_names(expression: Expression, where: str, problems: Problems, *,
@@ -89,14 +96,23 @@ def checked(source, where: str, problems: Problems, *, known: Collection[str],
 
 def identifier(value, where: str, problems: Problems, what: str, *,
                reserved: bool = True) -> str | None:
-    """``value`` if it is a valid name (letters, digits and underscores, starting with a
-    letter; not a reserved word unless ``reserved`` is False), else None with the problem."""
+    """``value`` if it is a valid name (ASCII letters, digits and underscores, starting with
+    a letter; not a word of Python such as ``None`` or ``lambda``; not a reserved word of
+    the expressions unless ``reserved`` is False), else None with the problem."""
     if isinstance(value, str) and len(value) > MAX_NAME:
         problems.add(where, f"{what} has {len(value):,} characters; at most {MAX_NAME}")
         return None
-    if not isinstance(value, str) or not value.isidentifier() or value.startswith("_"):
-        problems.add(where, f"{what} {value!r} is not a valid name; use letters, digits and "
-                            "underscores, starting with a letter")
+    if not isinstance(value, str) or not NAME.match(value):
+        odd = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c == "_"))}) \
+            if isinstance(value, str) else []
+        found = (f" (it contains {', '.join(f'{c!r} U+{ord(c):04X}' for c in odd[:3])})"
+                 if odd else "")
+        problems.add(where, f"{what} {value!r} is not a valid name{found}; use ASCII letters, "
+                            "digits and underscores, starting with a letter")
+        return None
+    if value in KEYWORDS:
+        problems.add(where, f"{what} '{value}' is a word of the expression language's syntax "
+                            "(like None, True, lambda or import); choose another name")
         return None
     if reserved and value in RESERVED_NAMES:
         problems.add(where, f"{what} '{value}' is a reserved word; choose another name")

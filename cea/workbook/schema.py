@@ -48,7 +48,7 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet("parameters", True,
           "One row per parameter. A value that is a number makes a free parameter (varied by "
           "the analyses); an expression makes a derived parameter that follows its inputs.", (
-              Column("name", "text", True, "Identifier: letters, digits, underscore; prefixes "
+              Column("name", "text", True, "Identifier: ASCII letters, digits, underscore; prefixes "
                      "p_ (probability), r_ (rate), c_ (cost), u_ (utility), hr_/rr_ (ratios) "
                      "are checked against their ranges."),
               Column("value", "expression", True, "Base value: a number or an expression."),
