@@ -17,7 +17,9 @@ results file."
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import os
 import shutil
 from pathlib import Path
@@ -36,8 +38,11 @@ WALKBACK = ROOT / "inputs" / "walkback.xlsx"
 RESULTS = "hiv_chancellor_results.xlsx"
 
 # extra arguments per command: (positionals before the workbook, options after it);
-# commands not listed run with none
+# commands not listed run with none. Draw counts and grids are small: what is checked here
+# (the input's bytes, the exit status, no temporary files) does not depend on them.
 ARGUMENTS: dict[str, list[tuple[str, list[str], list[str]]]] = {
+    "psa": [("psa", [], ["--draws", "200"])],
+    "evppi": [("evppi", [], ["--draws", "200"])],
     "twoway": [("twoway", ["rr", "c_a"], ["--points", "3"])],
     "threshold": [("threshold", ["rr"], [])],
     "gsa": [("gsa sobol", [], ["--n", "8"]),
@@ -137,17 +142,29 @@ def test_calibrate_does_not_replace_its_input(tmp_path, capsys):
 
 
 # =========================================================================== atomic results
-@pytest.fixture
-def earlier(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def earlier_once(tmp_path_factory):
     """A folder with the HIV input and the results (and figures) of an earlier ``cea run``
-    and ``cea dsa``."""
-    path = _hiv(tmp_path / "hiv.xlsx")
-    out = tmp_path / "out"
-    assert main(["run", str(path), "--out", str(out)]) == 0
-    assert main(["dsa", str(path), "--out", str(out)]) == 0
-    capsys.readouterr()
+    and ``cea dsa``, made once for the module; tests that write get their own copy
+    (``earlier``)."""
+    folder = tmp_path_factory.mktemp("earlier")
+    path = _hiv(folder / "hiv.xlsx")
+    out = folder / "out"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["run", str(path), "--out", str(out)]) == 0
+        assert main(["dsa", str(path), "--out", str(out)]) == 0
     assert (out / RESULTS).is_file() and (out / "hiv_chancellor_one_way.xlsx").is_file()
     return path, out
+
+
+@pytest.fixture
+def earlier(earlier_once, tmp_path):
+    """A copy of ``earlier_once`` in the test's own folder: every byte, mode and time kept
+    (``shutil.copytree`` copies with ``copy2``), so it is as cea left it."""
+    path, out = earlier_once
+    shutil.copy2(path, tmp_path / path.name)
+    shutil.copytree(out, tmp_path / out.name)
+    return tmp_path / path.name, tmp_path / out.name
 
 
 def _fail_after_first_sheet(monkeypatch, error: BaseException):
@@ -262,10 +279,10 @@ def test_results_open_in_a_spreadsheet_are_kept(earlier, capsys):
     assert (out / "hiv_chancellor_results (2).xlsx").is_file()
 
 
-def test_results_are_readable_by_others(earlier):
+def test_results_are_readable_by_others(earlier_once):
     """A results file has the mode of any file the user creates (a temporary file from
     mkstemp is 0600, and renaming it keeps that mode)."""
-    _, out = earlier
+    _, out = earlier_once  # the folder cea wrote, not a copy
     umask = os.umask(0)
     os.umask(umask)
     mode = (out / RESULTS).stat().st_mode & 0o777
